@@ -1,0 +1,308 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, dpif.ovs contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The dpif front-end: the only caller of a provider.
+
+It checks arguments before anything reaches the kernel, and turns a
+provider's raw errno into a sentence that names the object and says what to
+do ("vport 'vx0': port number 3 is taken by 'eth1'"). Everything above it
+(the modules, the planner, the role's command-line entry point) talks to a
+:class:`Dpif`, never to a provider.
+"""
+
+from __future__ import absolute_import, annotations, division, print_function
+
+__metaclass__ = type
+
+import errno
+import logging
+import os
+from typing import Dict, List, Optional
+
+from ansible_collections.dpif.ovs.plugins.module_utils.errors import DpifError
+from ansible_collections.dpif.ovs.plugins.module_utils.dpif.netlink import messages as m
+from ansible_collections.dpif.ovs.plugins.module_utils.dpif.provider import (
+    NAME_MAX,
+    DatapathInfo,
+    DpifProvider,
+    PortInfo,
+    PortRequest,
+)
+
+log = logging.getLogger(__name__)
+
+VPORT_TYPES = tuple(m.VPORT_TYPES)
+# Options each vport type accepts, and the defaults ovs-dpctl uses.
+VPORT_OPTIONS = {
+    "netdev": {},
+    "internal": {},
+    "gre": {},
+    "vxlan": {"dst_port": 4789, "extensions": []},
+    "geneve": {"dst_port": 6081},
+}
+VXLAN_EXTENSIONS = ("gbp",)
+
+
+def feature_bits(names: List[str]) -> int:
+    bits = 0
+    for name in names:
+        if name not in m.DP_FEATURE_NAMES:
+            raise DpifError(errno.EINVAL, "check arguments", "user feature '%s'" % name,
+                            "unknown user feature; known: %s" % ", ".join(sorted(m.DP_FEATURE_NAMES)))
+        bits |= m.DP_FEATURE_NAMES[name]
+    return bits
+
+
+def feature_names(bits: int) -> List[str]:
+    names = [name for name, bit in sorted(m.DP_FEATURE_NAMES.items()) if bits & bit]
+    rest = bits & ~sum(m.DP_FEATURE_NAMES.values())
+    if rest:
+        names.append("0x%x" % rest)
+    return names
+
+
+def check_name(kind: str, name: str) -> None:
+    """Names become network device names: 1 to 15 bytes, no '/', no spaces."""
+    if not isinstance(name, str) or not name:
+        raise DpifError(errno.EINVAL, "check arguments", kind, "a name is required")
+    size = len(name.encode("utf-8"))
+    if size > NAME_MAX:
+        raise DpifError(errno.EINVAL, "check arguments", "%s '%s'" % (kind, name),
+                        "name is %d bytes long; the kernel allows at most %d" % (size, NAME_MAX))
+    if "/" in name or any(c.isspace() for c in name) or name in (".", ".."):
+        raise DpifError(errno.EINVAL, "check arguments", "%s '%s'" % (kind, name),
+                        "a device name may not contain '/' or white space")
+
+
+def normalize_options(name: str, vport_type: str, options: Optional[dict]) -> dict:
+    """Check ``options`` against ``vport_type`` and fill in the defaults.
+
+    Returns the full options the port will have, as ``PortInfo.options``
+    reports them."""
+    obj = "vport '%s'" % name
+    if vport_type not in VPORT_OPTIONS:
+        raise DpifError(errno.EINVAL, "check arguments", obj,
+                        "unknown vport type '%s'; use one of %s" % (vport_type, ", ".join(VPORT_TYPES)))
+    allowed = VPORT_OPTIONS[vport_type]
+    options = dict(options or {})
+    for key in sorted(options):
+        if key not in allowed:
+            if allowed:
+                hint = "%s ports take only %s" % (vport_type, ", ".join(sorted(allowed)))
+            else:
+                hint = "%s ports take no options" % vport_type
+            raise DpifError(errno.EINVAL, "check arguments", obj,
+                            "option '%s' does not belong to a %s port; %s" % (key, vport_type, hint))
+    result = {}
+    if "dst_port" in allowed:
+        port = options.get("dst_port", allowed["dst_port"])
+        if isinstance(port, bool) or not isinstance(port, int) or not 1 <= port <= 65535:
+            raise DpifError(errno.EINVAL, "check arguments", obj,
+                            "dst_port must be a UDP port number from 1 to 65535, not %r" % (port,))
+        result["dst_port"] = port
+    if "extensions" in allowed:
+        exts = options.get("extensions") or []
+        if isinstance(exts, str):
+            exts = [exts]
+        for ext in exts:
+            if ext not in VXLAN_EXTENSIONS:
+                raise DpifError(errno.EINVAL, "check arguments", obj,
+                                "unknown vxlan extension '%s'; known: %s" % (ext, ", ".join(VXLAN_EXTENSIONS)))
+        if exts:
+            result["extensions"] = sorted(set(exts))
+    return result
+
+
+def _netdev_exists(name: str) -> bool:
+    return os.path.exists(os.path.join("/sys/class/net", name))
+
+
+class Dpif:
+    """Datapath operations with checked arguments and explained errors."""
+
+    def __init__(self, provider: DpifProvider):
+        self.provider = provider
+
+    @classmethod
+    def open_system(cls) -> "Dpif":
+        from ansible_collections.dpif.ovs.plugins.module_utils.dpif.system import SystemProvider
+        try:
+            return cls(SystemProvider())
+        except DpifError as exc:
+            raise _explain_common(exc) from None
+
+    def close(self) -> None:
+        self.provider.close()
+
+    # -- datapaths --------------------------------------------------------
+
+    def enumerate(self) -> List[DatapathInfo]:
+        return self._call(self.provider.enumerate)
+
+    def get(self, name: str) -> Optional[DatapathInfo]:
+        """The datapath called ``name``, or None."""
+        check_name("datapath", name)
+        try:
+            return self._call(self.provider.open, name, False)
+        except DpifError as exc:
+            if exc.errno == errno.ENODEV:
+                return None
+            raise
+
+    def require(self, name: str) -> DatapathInfo:
+        info = self.get(name)
+        if info is None:
+            raise DpifError(errno.ENODEV, "open datapath", "datapath '%s'" % name,
+                            "no such datapath; create it first (dpif.ovs.ovs_datapath)")
+        return info
+
+    def create(self, name: str, user_features: int = 0,
+               masks_cache_size: Optional[int] = None) -> DatapathInfo:
+        check_name("datapath", name)
+        try:
+            return self._call(self.provider.open, name, True, user_features, masks_cache_size)
+        except DpifError as exc:
+            if exc.errno == errno.EEXIST:
+                exc.detail = ("a network device with this name exists and is not a datapath; "
+                              "choose another name or delete the device")
+            raise self._explain_features(exc, user_features, masks_cache_size) from None
+
+    def set_features(self, name: str, user_features: int,
+                     masks_cache_size: Optional[int] = None) -> DatapathInfo:
+        try:
+            return self._call(self.provider.set_features, name, user_features, masks_cache_size)
+        except DpifError as exc:
+            raise self._explain_features(exc, user_features, masks_cache_size) from None
+
+    def destroy(self, name: str) -> None:
+        try:
+            self._call(self.provider.destroy, name)
+        except DpifError as exc:
+            if exc.errno == errno.ENODEV:
+                exc.detail = "no such datapath"
+            raise
+
+    @staticmethod
+    def _explain_features(exc: DpifError, features: int, cache: Optional[int]) -> DpifError:
+        if exc.errno == errno.EOPNOTSUPP:
+            exc.detail = ("this kernel does not support user features %s"
+                          % ", ".join(feature_names(features)))
+        elif exc.errno == errno.EINVAL and cache is not None:
+            exc.detail = ("masks cache size %d rejected: it must be 0 (disabled) or a power of "
+                          "two no larger than 4096" % cache)
+        return exc
+
+    # -- ports ------------------------------------------------------------
+
+    def ports(self, dp: str) -> List[PortInfo]:
+        return list(self._call(self.provider.port_dump, dp))
+
+    def port_by_name(self, dp: str, name: str) -> Optional[PortInfo]:
+        try:
+            return self._call(self.provider.port_query_by_name, dp, name)
+        except DpifError as exc:
+            if exc.errno == errno.ENODEV:
+                return None
+            raise
+
+    def port_by_number(self, dp: str, port_no: int) -> Optional[PortInfo]:
+        try:
+            return self._call(self.provider.port_query_by_number, dp, port_no)
+        except DpifError as exc:
+            if exc.errno == errno.ENODEV:
+                return None
+            raise
+
+    def check_port_request(self, dp: str, req: PortRequest) -> PortRequest:
+        """Everything we can check before sending: name, type, options, number,
+        the netdev's existence, the port number's holder. Returns the request
+        with default options filled in."""
+        check_name("vport", req.name)
+        obj = "vport '%s'" % req.name
+        options = normalize_options(req.name, req.type, req.options)
+        if req.port_no is not None:
+            if isinstance(req.port_no, bool) or not isinstance(req.port_no, int) \
+                    or not 1 <= req.port_no < m.DP_MAX_PORTS:
+                raise DpifError(errno.EFBIG if isinstance(req.port_no, int) and req.port_no > 0 else errno.EINVAL,
+                                "check arguments", obj,
+                                "port number %r is out of range: use 1 to %d (0 is the datapath's own port)"
+                                % (req.port_no, m.DP_MAX_PORTS - 1))
+            holder = self.port_by_number(dp, req.port_no)
+            if holder is not None and holder.name != req.name:
+                raise DpifError(errno.EBUSY, "create vport", obj,
+                                "port number %d is taken by '%s'" % (req.port_no, holder.name))
+        if req.type == "netdev" and not _netdev_exists(req.name):
+            raise DpifError(errno.ENODEV, "create vport", obj,
+                            "no network interface named '%s' exists on this host; a netdev port "
+                            "attaches an existing device" % req.name)
+        return PortRequest(name=req.name, type=req.type, options=options,
+                           port_no=req.port_no, upcall_pids=list(req.upcall_pids))
+
+    def port_add(self, dp: str, req: PortRequest) -> PortInfo:
+        req = self.check_port_request(dp, req)
+        try:
+            return self._call(self.provider.port_add, dp, req)
+        except DpifError as exc:
+            raise self._explain_port_add(dp, req, exc) from None
+
+    def _explain_port_add(self, dp: str, req: PortRequest, exc: DpifError) -> DpifError:
+        code = exc.errno
+        if code == errno.EBUSY:
+            holder = self.port_by_number(dp, req.port_no) if req.port_no is not None else None
+            if holder is not None:
+                exc.detail = "port number %d is taken by '%s'" % (req.port_no, holder.name)
+            else:
+                exc.detail = ("device '%s' is already attached elsewhere (a bridge, a bond or "
+                              "another datapath); detach it first" % req.name)
+        elif code == errno.EEXIST:
+            if req.type == "netdev":
+                exc.detail = "device '%s' is already a port of datapath '%s'" % (req.name, dp)
+            else:
+                exc.detail = ("a network device named '%s' already exists; a %s port creates its "
+                              "own device, so pick an unused name" % (req.name, req.type))
+                if req.type == "gre" and req.name == "gre0":
+                    exc.detail += " ('gre0' is the ip_gre module's own fallback device)"
+        elif code == errno.ENODEV and req.type == "netdev":
+            exc.detail = "no network interface named '%s' exists on this host" % req.name
+        elif code == errno.EINVAL and req.type == "netdev":
+            exc.detail = ("device '%s' cannot be a netdev port (loopback, a non-Ethernet device, "
+                          "or an Open vSwitch internal device)" % req.name)
+        elif code == errno.EAFNOSUPPORT:
+            exc.detail = "this kernel has no %s vport support (module vport-%s)" % (req.type, req.type)
+        elif code == errno.EFBIG:
+            exc.detail = "no free port number in datapath '%s'" % dp
+        return exc
+
+    def port_del(self, dp: str, name: str) -> None:
+        try:
+            self._call(self.provider.port_del, dp, name)
+        except DpifError as exc:
+            if exc.errno == errno.ENODEV:
+                exc.detail = "not a port of datapath '%s'" % dp
+            elif exc.errno == errno.EINVAL:
+                exc.detail = "this is the datapath's own port; delete the datapath instead"
+            raise
+
+    # -- common -----------------------------------------------------------
+
+    def _call(self, fn, *args):
+        try:
+            return fn(*args)
+        except DpifError as exc:
+            log.debug("%s %s failed: %s", exc.op, exc.obj, exc)
+            raise _explain_common(exc) from None
+
+
+def _explain_common(exc: DpifError) -> DpifError:
+    if exc.errno == errno.EPERM:
+        exc.detail = ("permission denied: changing kernel datapaths needs root (CAP_NET_ADMIN); "
+                      "run the task with 'become: true'")
+    elif exc.errno == errno.ENODEV and exc.obj.startswith("datapath"):
+        exc.detail = "no such datapath"
+    return exc
+
+
+def port_summary(port: PortInfo) -> Dict[str, object]:
+    """A port in the shape ``ovs_vport`` takes as input."""
+    out = {"name": port.name, "type": port.type, "port_no": port.port_no, "options": dict(port.options)}
+    return out

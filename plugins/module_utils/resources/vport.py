@@ -1,0 +1,135 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, dpif.ovs contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""``ovs_vport``: one vport of a datapath present or absent.
+
+The kernel cannot change a vport's type, number or options in place (vport
+SET of options is EOPNOTSUPP for every type), so a difference in any of them
+is refused with the reason, or resolved by delete + create when the user sets
+``recreate: true``.
+"""
+
+from __future__ import absolute_import, annotations, division, print_function
+
+__metaclass__ = type
+
+import errno
+from typing import List, Optional
+
+from ansible_collections.dpif.ovs.plugins.module_utils.errors import DpifError
+from ansible_collections.dpif.ovs.plugins.module_utils.dpif.frontend import Dpif, port_summary
+from ansible_collections.dpif.ovs.plugins.module_utils.dpif.provider import PortInfo, PortRequest
+from ansible_collections.dpif.ovs.plugins.module_utils.dpif.safety import protected_interfaces
+from ansible_collections.dpif.ovs.plugins.module_utils.resources.datapath import guard_vswitchd
+
+
+def vport_state(port: Optional[PortInfo]) -> dict:
+    return {} if port is None else port_summary(port)
+
+
+def add_command(dp: str, req: PortRequest) -> str:
+    """The change in ovs-dpctl's words, for ``commands``."""
+    parts = [req.name, "type=%s" % req.type]
+    if req.port_no is not None:
+        parts.append("port_no=%d" % req.port_no)
+    for key in sorted(req.options):
+        value = req.options[key]
+        parts.append("%s=%s" % (key, ",".join(value) if isinstance(value, list) else value))
+    return "add-if %s %s" % (dp, ",".join(parts))
+
+
+def differences(have: PortInfo, want: PortRequest, options_given: bool) -> List[str]:
+    """What differs between the kernel's port and the wanted one, in words.
+    Only what the user set is compared: an omitted option is not managed."""
+    out = []
+    if want.type != have.type:
+        out.append("type is %s, wanted %s" % (have.type, want.type))
+    if want.port_no is not None and want.port_no != have.port_no:
+        out.append("port number is %d, wanted %d" % (have.port_no, want.port_no))
+    if options_given and want.type == have.type and want.options != have.options:
+        for key in sorted(set(want.options) | set(have.options)):
+            if want.options.get(key) != have.options.get(key):
+                out.append("%s is %s, wanted %s" % (key, have.options.get(key), want.options.get(key)))
+    return out
+
+
+def guard_netdev(req: PortRequest, force: bool) -> None:
+    if req.type != "netdev" or force:
+        return
+    reason = protected_interfaces().get(req.name)
+    if reason:
+        raise DpifError(errno.EPERM, "check safety", "vport '%s'" % req.name,
+                        "refusing to attach '%s' as a netdev port: %s, and a datapath port takes "
+                        "all of a device's traffic; set force: true if you really mean it"
+                        % (req.name, reason))
+
+
+def run(params: dict, check_mode: bool, diff: bool) -> dict:
+    dp = params["datapath"]
+    name = params["name"]
+    force = params.get("force", False)
+    dpif = Dpif.open_system()
+    try:
+        info = dpif.require(dp)
+        have = dpif.port_by_name(dp, name)
+        commands = []
+        after = have
+        if params["state"] == "absent":
+            if have is not None:
+                guard_vswitchd(dpif, info, force)
+                if have.port_no == 0:
+                    raise DpifError(errno.EINVAL, "delete vport", "vport '%s'" % name,
+                                    "this is the datapath's own port; delete the datapath instead")
+                commands.append("del-if %s %s" % (dp, name))
+                if not check_mode:
+                    dpif.port_del(dp, name)
+                after = None
+        else:
+            if params.get("type") is None:
+                raise DpifError(errno.EINVAL, "check arguments", "vport '%s'" % name,
+                                "type is required when state is present")
+            want = PortRequest(name=name, type=params["type"], options=params.get("options") or {},
+                               port_no=params.get("port_no"))
+            if have is None:
+                guard_netdev(want, force)
+                want = dpif.check_port_request(dp, want)
+                guard_vswitchd(dpif, info, force)
+                commands.append(add_command(dp, want))
+                if check_mode:
+                    after = PortInfo(name=name, port_no=want.port_no or 0, type=want.type,
+                                     options=want.options)
+                else:
+                    after = dpif.port_add(dp, want)
+            else:
+                if have.port_no == 0:
+                    raise DpifError(errno.EINVAL, "check arguments", "vport '%s'" % name,
+                                    "this is the datapath's own port (port 0); it is managed with the datapath")
+                checked = dpif.check_port_request(dp, PortRequest(
+                    name=name, type=want.type, options=want.options, port_no=None))
+                want.options = checked.options
+                diffs = differences(have, want, params.get("options") is not None)
+                if diffs:
+                    if not params.get("recreate"):
+                        raise DpifError(errno.EEXIST, "modify vport", "vport '%s'" % name,
+                                        "%s; the kernel cannot change this in place; set recreate: true to "
+                                        "delete and re-create the port" % "; ".join(diffs))
+                    if want.port_no is None and want.type == have.type:
+                        want.port_no = have.port_no  # keep the number flows refer to
+                    guard_netdev(want, force)
+                    guard_vswitchd(dpif, info, force)
+                    if want.port_no is not None and want.port_no != have.port_no:
+                        dpif.check_port_request(dp, want)
+                    commands.append("del-if %s %s" % (dp, name))
+                    commands.append(add_command(dp, want))
+                    if check_mode:
+                        after = PortInfo(name=name, port_no=want.port_no or have.port_no, type=want.type,
+                                         options=want.options)
+                    else:
+                        dpif.port_del(dp, name)
+                        after = dpif.port_add(dp, want)
+        result = {"changed": bool(commands), "commands": commands, "vport": vport_state(after)}
+        if diff:
+            result["diff"] = {"before": vport_state(have), "after": vport_state(after)}
+        return result
+    finally:
+        dpif.close()

@@ -1,0 +1,125 @@
+"""Fixtures for tests that run against a real openvswitch kernel module.
+
+These run inside tests/sandbox/run (make kernel). Outside a kernel with the
+module they fail: a kernel test is never silently skipped.
+"""
+
+import importlib
+import io
+import itertools
+import json
+import os
+import subprocess
+import sys
+from contextlib import redirect_stdout
+
+import pytest
+
+from ansible_collections.dpif.ovs.plugins.module_utils.dpif.frontend import Dpif
+
+_names = itertools.count()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def openvswitch_kernel():
+    if not os.path.isdir("/sys/module/openvswitch"):
+        pytest.fail("kernel tests need the openvswitch kernel module: run them through "
+                    "tests/sandbox/run (make kernel)", pytrace=False)
+
+
+@pytest.fixture(scope="session")
+def dpif():
+    d = Dpif.open_system()
+    yield d
+    d.close()
+
+
+@pytest.fixture
+def new_name(dpif):
+    """Fresh device names; datapaths with these names are deleted afterwards."""
+    made = []
+
+    def make(prefix="t"):
+        name = "%s%d" % (prefix, next(_names))
+        made.append(name)
+        return name
+
+    yield make
+    for name in made:
+        if dpif.get(name) is not None:
+            dpif.destroy(name)
+
+
+@pytest.fixture
+def dp(dpif, new_name):
+    name = new_name("dp")
+    dpif.create(name)
+    return name
+
+
+@pytest.fixture
+def veth():
+    """Create veth pairs; both ends are deleted afterwards."""
+    made = []
+
+    def make(name, peer=None):
+        peer = peer or name + "p"
+        sh("ip link add %s type veth peer name %s" % (name, peer))
+        sh("ip link set %s up" % name)
+        made.append(name)
+        return name
+
+    yield make
+    for name in made:
+        subprocess.run(["ip", "link", "del", name], stderr=subprocess.DEVNULL, check=False)
+
+
+def sh(cmd):
+    out = subprocess.run(cmd, shell=True, capture_output=True, text=True, check=False)
+    if out.returncode:
+        raise AssertionError("%s failed (%d): %s" % (cmd, out.returncode, out.stderr))
+    return out.stdout
+
+
+@pytest.fixture
+def dpctl():
+    """Run ovs-dpctl, the peer tool; returns its stdout."""
+    def run(*args, check=True):
+        out = subprocess.run(["ovs-dpctl"] + list(args), capture_output=True, text=True, check=False)
+        if check and out.returncode:
+            raise AssertionError("ovs-dpctl %s failed: %s" % (" ".join(args), out.stderr))
+        return out.stdout
+    return run
+
+
+class ModuleResult(dict):
+    @property
+    def failed(self):
+        return bool(self.get("failed"))
+
+
+@pytest.fixture
+def run_module():
+    """Run a module's main() in this process, as Ansible would, and return its result."""
+    from ansible.module_utils.testing import patch_module_args
+
+    def run(name, args, check=False, diff=False):
+        mod = importlib.import_module("ansible_collections.dpif.ovs.plugins.modules." + name)
+        full = dict(args, _ansible_check_mode=check, _ansible_diff=diff)
+        buf = io.StringIO()
+        with patch_module_args(full), redirect_stdout(buf):
+            try:
+                mod.main()
+            except SystemExit:
+                pass
+        text = buf.getvalue()
+        try:
+            return ModuleResult(json.loads(text))
+        except ValueError:
+            raise AssertionError("module %s printed no JSON: %r" % (name, text)) from None
+
+    return run
+
+
+def pytest_report_header(config):
+    return "kernel: %s, python %s" % (os.uname().release, sys.version.split()[0])
