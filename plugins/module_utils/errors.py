@@ -47,6 +47,9 @@ class DpifError(Exception):
 
     @property
     def errno_name(self) -> str:
+        # Python names 95 ENOTSUP; the kernel's own name for it is EOPNOTSUPP.
+        if self.errno == _errno.EOPNOTSUPP:
+            return "EOPNOTSUPP"
         return _errno.errorcode.get(self.errno, str(self.errno))
 
     def to_dict(self) -> dict:

@@ -18,6 +18,9 @@ import pytest
 from ansible_collections.dpif.ovs.plugins.module_utils.dpif.frontend import Dpif
 
 _names = itertools.count()
+# Where ansible_collections/dpif/ovs is importable from, for child processes.
+COLL_ROOT = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))),
+                         ".build", "collections")
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -27,8 +30,9 @@ def openvswitch_kernel():
                     "tests/sandbox/run (make kernel)", pytrace=False)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture
 def dpif():
+    # Per test: family ids change when a test reloads the openvswitch module.
     d = Dpif.open_system()
     yield d
     d.close()

@@ -71,7 +71,7 @@ def test_port_errors_are_explained(dpif, dp, veth, new_name):
                  dpif.port_add, dp, PortRequest(name="eth1x", type="internal"))
     expect_error(errno.EEXIST, "'gre0' is the ip_gre module's own fallback device",
                  dpif.port_add, dp, PortRequest(name="gre0", type="gre"))
-    expect_error(errno.EINVAL, "option 'dst_port' does not belong to a gre port",
+    expect_error(errno.EINVAL, "option 'dst_port' does not apply to gre ports",
                  dpif.port_add, dp, PortRequest(name="q1", type="gre", options={"dst_port": 1}))
     expect_error(errno.EFBIG, "port number 70000 is out of range",
                  dpif.port_add, dp, PortRequest(name="q2", type="internal", port_no=70000))

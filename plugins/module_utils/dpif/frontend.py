@@ -17,16 +17,23 @@ __metaclass__ = type
 import errno
 import logging
 import os
-from typing import Dict, List, Optional
+from typing import Dict, Iterator, List, Optional, Tuple
 
 from ansible_collections.dpif.ovs.plugins.module_utils.errors import DpifError
 from ansible_collections.dpif.ovs.plugins.module_utils.dpif.netlink import messages as m
 from ansible_collections.dpif.ovs.plugins.module_utils.dpif.provider import (
     NAME_MAX,
+    UFID_MAX,
     DatapathInfo,
     DpifProvider,
+    DumpedFlow,
+    FlowDel,
+    FlowGet,
+    FlowOp,
+    FlowPut,
     PortInfo,
     PortRequest,
+    flow_name,
 )
 
 log = logging.getLogger(__name__)
@@ -92,7 +99,7 @@ def normalize_options(name: str, vport_type: str, options: Optional[dict]) -> di
             else:
                 hint = "%s ports take no options" % vport_type
             raise DpifError(errno.EINVAL, "check arguments", obj,
-                            "option '%s' does not belong to a %s port; %s" % (key, vport_type, hint))
+                            "option '%s' does not apply to %s ports; %s" % (key, vport_type, hint))
     result = {}
     if "dst_port" in allowed:
         port = options.get("dst_port", allowed["dst_port"])
@@ -124,7 +131,7 @@ class Dpif:
         self.provider = provider
 
     @classmethod
-    def open_system(cls) -> "Dpif":
+    def open_system(cls) -> Dpif:
         from ansible_collections.dpif.ovs.plugins.module_utils.dpif.system import SystemProvider
         try:
             return cls(SystemProvider())
@@ -283,6 +290,80 @@ class Dpif:
                 exc.detail = "this is the datapath's own port; delete the datapath instead"
             raise
 
+    # -- flows ------------------------------------------------------------
+    #
+    # Single puts, dels and gets are batches of one, as in OVS's dpif.c.
+    # Per-op failures of a batch are returned, not raised: a planner wants
+    # all of them at once; the rest of the batch went through.
+
+    def operate(self, dp: str, ops: List[FlowOp]) -> List[Tuple[int, DpifError]]:
+        """Run ``ops`` in one batch; return ``(index, error)`` for each op
+        that failed, the error explained (naming datapath and flow). Raises
+        DpifError only when the whole batch could not run (no such
+        datapath, no permission)."""
+        self._call(self.provider.operate, dp, ops)
+        failed = [(i, explain_flow_error(dp, op)) for i, op in enumerate(ops) if op.error]
+        if failed:
+            # Debug, not warning: the caller decides what a failure means
+            # (an EEXIST may be expected); log the first, count the rest.
+            log.debug("%d of %d flow operations on datapath '%s' failed; first: %s",
+                      len(failed), len(ops), dp, failed[0][1])
+        return failed
+
+    def _operate_one(self, dp: str, op: FlowOp) -> FlowOp:
+        failed = self.operate(dp, [op])
+        if failed:
+            raise failed[0][1]
+        return op
+
+    def flow_put(self, dp: str, put: FlowPut) -> FlowPut:
+        """Create or modify one flow (see FlowPut); raise the explained error."""
+        return self._operate_one(dp, put)
+
+    def flow_del(self, dp: str, delete: FlowDel) -> FlowDel:
+        """Delete one flow by UFID or key; raise the explained error (ENOENT
+        if it does not exist)."""
+        return self._operate_one(dp, delete)
+
+    def flow_get(self, dp: str, get: FlowGet) -> Optional[DumpedFlow]:
+        """The flow ``get`` names, or None if there is none."""
+        failed = self.operate(dp, [get])
+        if failed:
+            if get.error == errno.ENOENT:
+                return None
+            raise failed[0][1]
+        return get.flow
+
+    def flow_flush(self, dp: str) -> None:
+        """Delete every flow of ``dp``."""
+        self._call(self.provider.flow_flush, dp)
+
+    def flow_dump(self, dp: str, terse: bool = False) -> Iterator[DumpedFlow]:
+        """Every flow of ``dp`` (see DpifProvider.flow_dump)."""
+        try:
+            yield from self.provider.flow_dump(dp, terse)
+        except DpifError as exc:
+            log.debug("%s %s failed: %s", exc.op, exc.obj, exc)
+            raise _explain_common(exc) from None
+
+    def execute(self, dp: str, packet: bytes, key: bytes, actions: bytes,
+                text: Optional[str] = None) -> None:
+        """Send ``packet`` through ``actions`` as if it came in with ``key``'s
+        metadata. ``text`` names the actions in messages."""
+        if len(packet) < 14:
+            raise DpifError(errno.EINVAL, "execute packet", "datapath '%s'" % dp,
+                            "the packet is %d bytes long; it needs at least an Ethernet "
+                            "header (14 bytes)" % len(packet))
+        try:
+            self._call(self.provider.execute, dp, packet, key, actions)
+        except DpifError as exc:
+            if exc.errno == errno.EINVAL:
+                exc.detail = ("the kernel rejected the packet's key or the actions%s"
+                              % (" '%s'" % text if text else ""))
+            elif exc.errno == errno.EOVERFLOW:
+                exc.detail = _FLOW_ERRORS[errno.EOVERFLOW]
+            raise
+
     # -- common -----------------------------------------------------------
 
     def _call(self, fn, *args):
@@ -306,3 +387,48 @@ def port_summary(port: PortInfo) -> Dict[str, object]:
     """A port in the shape ``ovs_vport`` takes as input."""
     out = {"name": port.name, "type": port.type, "port_no": port.port_no, "options": dict(port.options)}
     return out
+
+
+_FLOW_ERRORS = {
+    errno.ENOENT: "no such flow",
+    errno.EEXIST: "a flow with this key already exists (or overlaps it)",
+    errno.EINVAL: "the kernel rejected the flow's key, mask or actions",
+    errno.EOVERFLOW: "the actions are nested too deeply (the kernel allows 16 levels)",
+    errno.EMSGSIZE: "the actions are too large for the kernel",
+    errno.ENOMEM: "the kernel ran out of memory for the flow (too many flows or masks?)",
+    errno.ENODEV: "no such datapath",
+    errno.ENOBUFS: ("the kernel's answer was lost (receive buffer overrun) and could not be "
+                    "recovered; the outcome is unknown: dump the flows to check"),
+}
+
+
+def _flow_verb(op: FlowOp) -> str:
+    if isinstance(op, FlowPut):
+        return "create flow" if op.create else "modify flow"
+    if isinstance(op, FlowDel):
+        return "delete flow"
+    return "get flow"
+
+
+def explain_flow_error(dp: str, op: FlowOp) -> DpifError:
+    """``op.error`` as a DpifError whose message names the datapath and the
+    flow (``op.text``, else the UFID) and says what went wrong."""
+    code = op.error
+    detail = _FLOW_ERRORS.get(code)
+    has_id = op.ufid is not None or getattr(op, "key", None) is not None
+    if code == errno.EINVAL and op.ufid is not None and not 1 <= len(op.ufid) <= UFID_MAX:
+        detail = "a UFID is 1 to %d bytes long, not %d" % (UFID_MAX, len(op.ufid))
+    elif code == errno.EINVAL and not has_id:
+        detail = "name the flow by key or UFID (to delete every flow, flush the datapath)"
+    elif code == errno.EINVAL and not isinstance(op, FlowPut):
+        detail = "the kernel rejected the flow's key"
+    elif code == errno.EEXIST and op.ufid is not None:
+        detail = "a flow with this UFID or this key already exists (or overlaps it)"
+    elif code == errno.ENOENT and isinstance(op, FlowPut):
+        if op.create and op.ufid is not None:
+            detail = "the UFID names an installed flow with a different key"
+        else:
+            detail = "no such flow to modify (a flow is modified by UFID, else by exact key and mask)"
+    obj = "datapath '%s', %s" % (dp, flow_name(op))
+    exc = DpifError(code, _flow_verb(op), obj, detail)
+    return _explain_common(exc)

@@ -17,7 +17,7 @@ import errno
 from typing import List, Optional
 
 from ansible_collections.dpif.ovs.plugins.module_utils.errors import DpifError
-from ansible_collections.dpif.ovs.plugins.module_utils.dpif.frontend import Dpif, port_summary
+from ansible_collections.dpif.ovs.plugins.module_utils.dpif.frontend import Dpif, check_name, port_summary
 from ansible_collections.dpif.ovs.plugins.module_utils.dpif.provider import PortInfo, PortRequest
 from ansible_collections.dpif.ovs.plugins.module_utils.dpif.safety import protected_interfaces
 from ansible_collections.dpif.ovs.plugins.module_utils.resources.datapath import guard_vswitchd
@@ -68,6 +68,9 @@ def run(params: dict, check_mode: bool, diff: bool) -> dict:
     dp = params["datapath"]
     name = params["name"]
     force = params.get("force", False)
+    check_name("vport", name)
+    # Suboptions the user left out arrive as None: they are not set.
+    options = dict((k, v) for k, v in (params.get("options") or {}).items() if v is not None)
     dpif = Dpif.open_system()
     try:
         info = dpif.require(dp)
@@ -88,7 +91,7 @@ def run(params: dict, check_mode: bool, diff: bool) -> dict:
             if params.get("type") is None:
                 raise DpifError(errno.EINVAL, "check arguments", "vport '%s'" % name,
                                 "type is required when state is present")
-            want = PortRequest(name=name, type=params["type"], options=params.get("options") or {},
+            want = PortRequest(name=name, type=params["type"], options=options,
                                port_no=params.get("port_no"))
             if have is None:
                 guard_netdev(want, force)
@@ -113,7 +116,7 @@ def run(params: dict, check_mode: bool, diff: bool) -> dict:
                         raise DpifError(errno.EEXIST, "modify vport", "vport '%s'" % name,
                                         "%s; the kernel cannot change this in place; set recreate: true to "
                                         "delete and re-create the port" % "; ".join(diffs))
-                    if want.port_no is None and want.type == have.type:
+                    if want.port_no is None:
                         want.port_no = have.port_no  # keep the number flows refer to
                     guard_netdev(want, force)
                     guard_vswitchd(dpif, info, force)

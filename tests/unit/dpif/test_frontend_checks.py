@@ -44,8 +44,8 @@ def test_options_defaults(vtype, given, expected):
 
 
 @pytest.mark.parametrize("vtype,given,detail", [
-    ("internal", {"dst_port": 4789}, "option 'dst_port' does not belong to a internal port; internal ports take no options"),
-    ("geneve", {"extensions": ["gbp"]}, "option 'extensions' does not belong to a geneve port; geneve ports take only dst_port"),
+    ("internal", {"dst_port": 4789}, "option 'dst_port' does not apply to internal ports; internal ports take no options"),
+    ("geneve", {"extensions": ["gbp"]}, "option 'extensions' does not apply to geneve ports; geneve ports take only dst_port"),
     ("vxlan", {"dst_port": 70000}, "dst_port must be a UDP port number from 1 to 65535, not 70000"),
     ("vxlan", {"dst_port": 0}, "dst_port must be a UDP port number"),
     ("vxlan", {"extensions": ["gpe"]}, "unknown vxlan extension 'gpe'"),
