@@ -28,4 +28,6 @@ def run(module, fn, needs_pyroute2=True) -> None:
         result = fn(module.params, check_mode=module.check_mode, diff=module._diff)
     except DpifError as exc:
         module.fail_json(msg=str(exc), **exc.to_dict())
+    for warning in result.pop("warnings", None) or ():
+        module.warn(warning)
     module.exit_json(**result)

@@ -31,14 +31,14 @@ def test_port_types_and_numbers(dpif, dp, veth):
     veth("pv0")
     added = [
         dpif.port_add(dp, PortRequest(name="pi0", type="internal")),
-        dpif.port_add(dp, PortRequest(name="px0", type="vxlan", options={"dst_port": 4790, "extensions": ["gbp"]})),
+        dpif.port_add(dp, PortRequest(name="px0", type="vxlan", options={"dst_port": 4795, "extensions": ["gbp"]})),
         dpif.port_add(dp, PortRequest(name="pg0", type="geneve", port_no=20)),
         dpif.port_add(dp, PortRequest(name="pr0", type="gre")),
         dpif.port_add(dp, PortRequest(name="pv0", type="netdev", port_no=7)),
     ]
     assert [(p.name, p.port_no, p.type, p.options) for p in added] == [
         ("pi0", 1, "internal", {}),
-        ("px0", 2, "vxlan", {"dst_port": 4790, "extensions": ["gbp"]}),
+        ("px0", 2, "vxlan", {"dst_port": 4795, "extensions": ["gbp"]}),
         ("pg0", 20, "geneve", {"dst_port": 6081}),
         ("pr0", 3, "gre", {}),
         ("pv0", 7, "netdev", {}),
@@ -46,7 +46,7 @@ def test_port_types_and_numbers(dpif, dp, veth):
     dumped = dpif.ports(dp)
     assert [p.port_no for p in dumped] == [0, 1, 2, 3, 7, 20]
     assert dpif.port_by_number(dp, 20).name == "pg0"
-    assert dpif.port_by_name(dp, "px0").options == {"dst_port": 4790, "extensions": ["gbp"]}
+    assert dpif.port_by_name(dp, "px0").options == {"dst_port": 4795, "extensions": ["gbp"]}
     assert dpif.port_by_name(dp, "nope") is None
     assert dpif.port_by_number(dp, 99) is None
     dpif.port_del(dp, "px0")
@@ -102,3 +102,9 @@ def test_datapath_errors_are_explained(dpif, new_name, veth):
     expect_error(errno.EOPNOTSUPP, "does not support user features tc_recirc_sharing",
                  dpif.set_features, name, 0x4)
     expect_error(errno.ENODEV, "no such datapath", dpif.destroy, new_name("dp"))
+
+
+def test_udp_port_in_use_is_explained(dpif, dp, new_name):
+    dpif.port_add(dp, PortRequest(name="ua0", type="vxlan", options={"dst_port": 4796}))
+    expect_error(errno.EADDRINUSE, "vport 'ua1': UDP port 4796 is already used by another tunnel device",
+                 dpif.port_add, dp, PortRequest(name="ua1", type="geneve", options={"dst_port": 4796}))

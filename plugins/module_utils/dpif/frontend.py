@@ -220,10 +220,10 @@ class Dpif:
                 return None
             raise
 
-    def check_port_request(self, dp: str, req: PortRequest) -> PortRequest:
+    def check_port_request(self, dp: str, req: PortRequest, dp_exists: bool = True) -> PortRequest:
         """Everything we can check before sending: name, type, options, number,
-        the netdev's existence, the port number's holder. Returns the request
-        with default options filled in."""
+        the netdev's existence, the port number's holder (when the datapath
+        exists). Returns the request with default options filled in."""
         check_name("vport", req.name)
         obj = "vport '%s'" % req.name
         options = normalize_options(req.name, req.type, req.options)
@@ -234,7 +234,7 @@ class Dpif:
                                 "check arguments", obj,
                                 "port number %r is out of range: use 1 to %d (0 is the datapath's own port)"
                                 % (req.port_no, m.DP_MAX_PORTS - 1))
-            holder = self.port_by_number(dp, req.port_no)
+            holder = self.port_by_number(dp, req.port_no) if dp_exists else None
             if holder is not None and holder.name != req.name:
                 raise DpifError(errno.EBUSY, "create vport", obj,
                                 "port number %d is taken by '%s'" % (req.port_no, holder.name))
@@ -274,6 +274,9 @@ class Dpif:
         elif code == errno.EINVAL and req.type == "netdev":
             exc.detail = ("device '%s' cannot be a netdev port (loopback, a non-Ethernet device, "
                           "or an Open vSwitch internal device)" % req.name)
+        elif code == errno.EADDRINUSE:
+            exc.detail = ("UDP port %s is already used by another tunnel device on this host; "
+                          "choose another dst_port" % req.options.get("dst_port"))
         elif code == errno.EAFNOSUPPORT:
             exc.detail = "this kernel has no %s vport support (module vport-%s)" % (req.type, req.type)
         elif code == errno.EFBIG:

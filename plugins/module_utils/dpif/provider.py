@@ -25,7 +25,9 @@ from __future__ import absolute_import, annotations, division, print_function
 __metaclass__ = type
 
 from dataclasses import dataclass, field
-from typing import Iterator, List, Optional
+from typing import Iterator, List, Optional, Union
+
+from ansible_collections.dpif.ovs.plugins.module_utils.errors import DpifError
 
 NAME_MAX = 15
 
@@ -96,6 +98,149 @@ class PortRequest:
     options: dict = field(default_factory=dict)
     port_no: Optional[int] = None
     upcall_pids: List[int] = field(default_factory=lambda: [0])
+
+
+# -- flows ----------------------------------------------------------------
+#
+# Flows are handled as wire bytes here: ``key``, ``mask`` and ``actions`` are
+# the contents of OVS_FLOW_ATTR_KEY / _MASK / _ACTIONS (a sequence of
+# OVS_KEY_ATTR_* or OVS_ACTION_ATTR_* attributes, as ``odp.wire`` encodes
+# them). Providers do not look inside them; the kernel validates them.
+#
+# A flow is identified either by its UFID (1 to 16 bytes, when it was
+# installed with one) or by its key. Every operation on a flow names it the
+# same way it was installed: a UFID flow by ``ufid`` (``key`` may be given
+# too), a key flow by ``key`` alone.
+#
+# Batch operations (FlowPut, FlowDel, FlowGet) split their fields into input
+# and output, after OVS's ``struct dpif_flow_put``. :meth:`DpifProvider.operate`
+# fills ``error`` in every op (0 or a positive errno) and the outputs of the
+# ops that succeeded; outputs of failed ops are left as None.
+
+#: Largest UFID the kernel accepts (MAX_UFID_LENGTH); longer ones would be
+#: ignored and the flow become key-identified, so we refuse them (EINVAL).
+UFID_MAX = 16
+
+
+@dataclass
+class FlowStats:
+    """What the kernel counts per flow. ``used`` is the last-hit time in
+    milliseconds of CLOCK_MONOTONIC, 0 if never hit; ``tcp_flags`` is the OR
+    of the TCP flags seen."""
+
+    packets: int = 0
+    bytes: int = 0
+    used: int = 0
+    tcp_flags: int = 0
+
+
+@dataclass
+class DumpedFlow:
+    """One flow as the kernel reports it (``OVS_FLOW_CMD_GET`` or dump).
+
+    ``key``, ``mask`` and ``actions`` are the kernel's re-serialisation, not
+    an echo of what was installed: a superset of key attributes in canonical
+    order; actions in their userspace form. A UFID flow reports its masked
+    key, a key flow its unmasked key. In a terse dump a UFID flow has only
+    ``ufid`` and ``stats`` (``key``/``mask``/``actions`` None); a key flow
+    keeps ``key``. ``actions`` is b"" for a drop flow; it may also be None in
+    a full dump when the kernel could not fit a huge action list."""
+
+    ufid: Optional[bytes] = None
+    key: Optional[bytes] = None
+    mask: Optional[bytes] = None
+    actions: Optional[bytes] = None
+    stats: FlowStats = field(default_factory=FlowStats)
+
+
+@dataclass
+class FlowPut:
+    """Install or change one flow.
+
+    Input:
+
+    * ``key`` (required), ``mask`` (None: every field of every attribute in
+      ``key`` is exact), ``actions`` (None or b"": drop), ``ufid`` (None:
+      identified by key).
+    * ``create``/``modify`` choose the semantics:
+
+      - create only (default): install; EEXIST if a flow with this UFID
+        exists or any installed flow would match this key (an overlap).
+      - modify only: replace the actions of the existing flow (found by
+        UFID, else by exact key and mask) and keep its stats; ENOENT if it
+        does not exist. ``zero_stats`` also clears stats and tcp_flags.
+      - both: install, or replace the actions of an identical flow;
+        ENOENT when the UFID matches a flow with another key, EEXIST on a
+        non-identical overlap. ``zero_stats`` is not honoured here (the
+        kernel ignores it on creation): use modify only.
+    * ``probe``: the kernel logs nothing about a rejected flow (feature
+      probing).
+    * ``want_stats``: ask for the flow's stats before the change (costs an
+      echoed reply per op).
+    * ``text``: a printable form of the flow for messages; never sent.
+
+    Output: ``error`` (0 or errno), ``stats`` (if ``want_stats`` and the
+    kernel returned them, else None)."""
+
+    key: bytes
+    mask: Optional[bytes] = None
+    actions: Optional[bytes] = None
+    ufid: Optional[bytes] = None
+    create: bool = True
+    modify: bool = False
+    zero_stats: bool = False
+    probe: bool = False
+    want_stats: bool = False
+    text: Optional[str] = None
+    # output
+    error: int = 0
+    stats: Optional[FlowStats] = None
+
+
+@dataclass
+class FlowDel:
+    """Delete one flow, by ``ufid`` (preferred) or by exact ``key``.
+
+    At least one of them is required: the kernel reads a DEL naming no flow
+    as "delete every flow", so providers refuse it (EINVAL) and offer
+    :meth:`DpifProvider.flow_flush` instead. ``want_stats`` asks for the
+    flow's final stats. Output: ``error``, ``stats``."""
+
+    key: Optional[bytes] = None
+    ufid: Optional[bytes] = None
+    want_stats: bool = False
+    text: Optional[str] = None
+    # output
+    error: int = 0
+    stats: Optional[FlowStats] = None
+
+
+@dataclass
+class FlowGet:
+    """Read one flow, by ``ufid`` or exact ``key`` (one is required).
+    ``terse`` leaves out key, mask and actions of a UFID flow. Output:
+    ``error``, ``flow``."""
+
+    key: Optional[bytes] = None
+    ufid: Optional[bytes] = None
+    terse: bool = False
+    text: Optional[str] = None
+    # output
+    error: int = 0
+    flow: Optional[DumpedFlow] = None
+
+
+#: Anything :meth:`DpifProvider.operate` takes.
+FlowOp = Union[FlowPut, FlowDel, FlowGet]
+
+
+def flow_name(op: FlowOp) -> str:
+    """How messages name the flow of ``op``: its ``text``, else its UFID."""
+    if op.text:
+        return "flow '%s'" % op.text
+    if op.ufid:
+        return "flow ufid:%s" % op.ufid.hex()
+    return "flow"
 
 
 class DpifProvider:
@@ -170,3 +315,73 @@ class DpifProvider:
 
     def close(self) -> None:
         """Release sockets. Safe to call twice."""
+
+    # -- flows ------------------------------------------------------------
+    #
+    # Errnos of the flow operations, per op or raised:
+    #
+    # * ENODEV: the datapath does not exist (raised by the whole call when
+    #   it is found missing before sending, per op if it vanishes midway).
+    # * ENOENT: no such flow (modify, del, get; or a UFID naming a flow with
+    #   another key).
+    # * EEXIST: create, and the UFID exists or an installed flow overlaps
+    #   the key.
+    # * EINVAL: a key, mask or actions the kernel rejects (missing companion
+    #   attribute, unexpected mask, action not valid for the match...), a
+    #   UFID not 1 to 16 bytes long, or a del/get naming no flow.
+    # * EOVERFLOW: actions nested too deep (more than 16 levels).
+    # * EMSGSIZE, ENOMEM: actions too large for the kernel.
+    # * ENOBUFS (operate only): the op was sent but its answer was lost and
+    #   could not be recovered, so its outcome is unknown. The system
+    #   provider sizes its batches so this does not happen, and re-queries
+    #   puts and dels when it does.
+
+    def operate(self, dp: str, ops: List[FlowOp]) -> None:
+        """Execute ``ops`` (FlowPut, FlowDel, FlowGet in any mix) in order,
+        as few kernel round trips as possible. Fills each op's ``error`` and
+        outputs; never raises for a per-op failure. Raises DpifError only
+        for the whole call: ENODEV if ``dp`` does not exist, EPERM."""
+        raise NotImplementedError
+
+    def flow_put(self, dp: str, put: FlowPut) -> FlowPut:
+        """:meth:`operate` on one put; raises its error. Returns ``put``."""
+        return self._one(dp, put, "put flow")
+
+    def flow_del(self, dp: str, delete: FlowDel) -> FlowDel:
+        """:meth:`operate` on one del; raises its error. Returns ``delete``."""
+        return self._one(dp, delete, "delete flow")
+
+    def flow_get(self, dp: str, get: FlowGet) -> FlowGet:
+        """:meth:`operate` on one get; raises its error (ENOENT if missing).
+        Returns ``get`` with ``flow`` filled in."""
+        return self._one(dp, get, "get flow")
+
+    def _one(self, dp: str, op: FlowOp, what: str):
+        self.operate(dp, [op])
+        if op.error:
+            raise DpifError(op.error, what, flow_name(op))
+        return op
+
+    def flow_flush(self, dp: str) -> None:
+        """Delete every flow of ``dp``. ENODEV."""
+        raise NotImplementedError
+
+    def flow_dump(self, dp: str, terse: bool = False) -> Iterator[DumpedFlow]:
+        """Every flow of ``dp``, in the kernel's order (a hash order).
+
+        ``terse``: UFID flows come back with only ``ufid`` and ``stats``
+        (the kernel's OMIT_KEY|OMIT_MASK|OMIT_ACTIONS); key flows keep
+        their key. Flows added or deleted during the dump may be missed or
+        seen twice. Each item is a fresh object the caller owns. ENODEV
+        (raised when iteration starts)."""
+        raise NotImplementedError
+
+    def execute(self, dp: str, packet: bytes, key: bytes, actions: bytes,
+                probe: bool = False) -> None:
+        """Run ``actions`` on ``packet`` (a whole frame from its Ethernet
+        header, at least 14 bytes) as if it had arrived with the metadata of
+        ``key`` (in_port, priority, skb_mark, tunnel...; the packet's own
+        headers are parsed from ``packet``; a missing or unknown in_port
+        means the local port). ENODEV, EINVAL (bad key, actions, or packet
+        shorter than 14 bytes), EOVERFLOW."""
+        raise NotImplementedError

@@ -73,8 +73,14 @@ def run(params: dict, check_mode: bool, diff: bool) -> dict:
     options = dict((k, v) for k, v in (params.get("options") or {}).items() if v is not None)
     dpif = Dpif.open_system()
     try:
-        info = dpif.require(dp)
-        have = dpif.port_by_name(dp, name)
+        info = dpif.get(dp)
+        warnings = []
+        if info is None:
+            if not check_mode or params["state"] == "absent":
+                dpif.require(dp)
+            # In check mode an earlier task may be about to create it: plan on an empty one.
+            warnings.append("datapath '%s' does not exist yet; planning as if an earlier task created it" % dp)
+        have = dpif.port_by_name(dp, name) if info is not None else None
         commands = []
         after = have
         if params["state"] == "absent":
@@ -95,8 +101,9 @@ def run(params: dict, check_mode: bool, diff: bool) -> dict:
                                port_no=params.get("port_no"))
             if have is None:
                 guard_netdev(want, force)
-                want = dpif.check_port_request(dp, want)
-                guard_vswitchd(dpif, info, force)
+                want = dpif.check_port_request(dp, want, dp_exists=info is not None)
+                if info is not None:
+                    guard_vswitchd(dpif, info, force)
                 commands.append(add_command(dp, want))
                 if check_mode:
                     after = PortInfo(name=name, port_no=want.port_no or 0, type=want.type,
@@ -130,7 +137,8 @@ def run(params: dict, check_mode: bool, diff: bool) -> dict:
                     else:
                         dpif.port_del(dp, name)
                         after = dpif.port_add(dp, want)
-        result = {"changed": bool(commands), "commands": commands, "vport": vport_state(after)}
+        result = {"changed": bool(commands), "commands": commands, "vport": vport_state(after),
+                  "warnings": warnings}
         if diff:
             result["diff"] = {"before": vport_state(have), "after": vport_state(after)}
         return result
