@@ -33,6 +33,8 @@ class DpifError(Exception):
         self.op = op
         self.obj = obj
         self.detail = detail if detail else os.strerror(errno)
+        # More fields for the module result (e.g. every failed flow of a batch).
+        self.extra = {}
         super().__init__(self.message)
 
     def __str__(self) -> str:
@@ -54,11 +56,13 @@ class DpifError(Exception):
 
     def to_dict(self) -> dict:
         """The fields a module returns next to ``msg``."""
-        return {
+        out = {
             "errno": self.errno_name,
             "op": self.op,
             "object": self.obj,
         }
+        out.update(self.extra)
+        return out
 
 
 class FlowSyntaxError(DpifError):

@@ -109,6 +109,11 @@ def run_module():
 
     def run(name, args, check=False, diff=False):
         mod = importlib.import_module("ansible_collections.dpif.ovs.plugins.modules." + name)
+        # Each real task is a fresh process; here the warnings of earlier runs would pile up.
+        from ansible.module_utils.common import warnings as ansible_warnings
+        for registry in ("_global_warnings", "_global_deprecations"):
+            if isinstance(getattr(ansible_warnings, registry, None), (dict, list)):
+                getattr(ansible_warnings, registry).clear()
         full = dict(args, _ansible_check_mode=check, _ansible_diff=diff)
         buf = io.StringIO()
         with patch_module_args(full), redirect_stdout(buf):

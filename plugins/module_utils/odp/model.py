@@ -1,0 +1,346 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, dpif.ovs contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The flow model: key, mask and actions as attribute trees.
+
+An attribute list is a tuple of ``(type, payload)`` pairs. ``type`` is the
+kernel's attribute number (``OVS_KEY_ATTR_*``, ``OVS_ACTION_ATTR_*`` or a
+nested table's number) and ``payload`` is either the kernel's payload bytes
+or, for nested attributes, another attribute list. The tables in keys.py
+and actions.py say what the bytes mean. Keeping the kernel's bytes makes the
+wire codec trivial and equality cheap; the text and structured layers unpack
+fields through the tables.
+
+``Flow.mask`` is None when no mask is sent (the kernel then matches every
+present attribute exactly); otherwise it is an attribute list in the same
+shape as the key. Equality and hashing use :func:`canonical`.
+"""
+
+from __future__ import absolute_import, annotations, division, print_function
+
+__metaclass__ = type
+
+from ansible_collections.dpif.ovs.plugins.module_utils.odp import actions as A
+from ansible_collections.dpif.ovs.plugins.module_utils.odp import keys as K
+
+
+class FlowStats:
+    """Counters of a dumped flow, as printed after the key."""
+
+    __slots__ = ("packets", "bytes", "used_ms_ago", "tcp_flags")
+
+    def __init__(self, packets: int = 0, bytes: int = 0, used_ms_ago: int | None = None,
+                 tcp_flags: int = 0):
+        self.packets = packets
+        self.bytes = bytes
+        self.used_ms_ago = used_ms_ago
+        self.tcp_flags = tcp_flags
+
+    def __eq__(self, other):
+        return isinstance(other, FlowStats) and self._t() == other._t()
+
+    def __hash__(self):
+        return hash(self._t())
+
+    def _t(self):
+        return (self.packets, self.bytes, self.used_ms_ago, self.tcp_flags)
+
+    def __repr__(self):
+        return "FlowStats(packets=%d, bytes=%d, used_ms_ago=%r, tcp_flags=%#x)" % self._t()
+
+
+class Flow:
+    """A datapath flow: key, mask (or None), actions, optional 16-byte UFID.
+
+    Two flows are equal when their canonical forms are (see :func:`canonical`);
+    the UFID and the statistics do not take part.
+    """
+
+    __slots__ = ("key", "mask", "actions", "ufid", "_canon")
+
+    def __init__(self, key: tuple = (), mask: tuple | None = None, actions: tuple = (),
+                 ufid: bytes | None = None):
+        self.key = key
+        self.mask = mask
+        self.actions = actions
+        self.ufid = ufid
+        self._canon = None
+
+    def canonical_tuple(self) -> tuple:
+        c = self._canon
+        if c is None:
+            c = self._canon = _canonical_tuple(self.key, self.mask, self.actions)
+        return c
+
+    def __eq__(self, other):
+        if not isinstance(other, Flow):
+            return NotImplemented
+        return self.canonical_tuple() == other.canonical_tuple()
+
+    def __ne__(self, other):
+        r = self.__eq__(other)
+        return r if r is NotImplemented else not r
+
+    def __hash__(self):
+        return hash(self.canonical_tuple())
+
+    def __repr__(self):
+        return "Flow(key=%r, mask=%r, actions=%r, ufid=%r)" % (self.key, self.mask, self.actions, self.ufid)
+
+    def replace(self, **kw) -> Flow:
+        d = {"key": self.key, "mask": self.mask, "actions": self.actions, "ufid": self.ufid}
+        d.update(kw)
+        return Flow(**d)
+
+
+def canonical(flow: Flow) -> Flow:
+    """The flow as the kernel will hold it: masked key bytes, kernel-forced
+    masks, wildcarded attributes dropped, attributes in kernel order, and
+    actions in the form the kernel echoes them."""
+    key, mask, actions = flow.canonical_tuple()
+    return Flow(key, mask, actions, flow.ufid)
+
+
+# --- canonicalisation ------------------------------------------------------------
+
+def _and(a: bytes, b: bytes) -> bytes:
+    n = len(a)
+    if len(b) != n:
+        return a
+    return (int.from_bytes(a, "big") & int.from_bytes(b, "big")).to_bytes(n, "big")
+
+
+def _ones(n: int) -> bytes:
+    return b"\xff" * n
+
+
+_IN_PORT_FULL = b"\xff\xff\xff\xff"
+_ETHERTYPE_FULL = b"\xff\xff"
+# Mask bits the kernel keeps (the rest is ignored or rejected).
+_MASK_LIMITS = {
+    K.KEY_TCP_FLAGS: b"\x0f\xff",
+    K.KEY_CT_STATE: K.U32.pack(K.CT_STATE_SUPPORTED),
+    K.KEY_ARP: b"\xff" * 8 + b"\x00\xff" + b"\xff" * 12 + b"\0\0",
+    K.KEY_IPV6: b"\xff" * 32 + b"\x00\x0f\xff\xff" + b"\xff" * 4,
+    K.KEY_CT_ORIG_TUPLE_IPV4: b"\xff" * 13 + b"\0\0\0",
+    K.KEY_CT_ORIG_TUPLE_IPV6: b"\xff" * 37 + b"\0\0\0",
+}
+
+
+def _full_mask_of(attrs, tunnel=False):
+    """The mask the kernel builds when no MASK attribute is sent."""
+    out = []
+    for t, p in attrs:
+        if p.__class__ is tuple:
+            out.append((t, _full_mask_of(p, tunnel=(t == K.KEY_TUNNEL))))
+        else:
+            out.append((t, _ones(len(p))))
+    return tuple(out)
+
+
+def _canon_tunnel(key, mask):
+    m = dict(mask) if mask is not None else None
+    out_k = []
+    out_m = []
+    for t, p in key:
+        if m is None:
+            mp = _ones(len(p)) if p.__class__ is bytes else _full_mask_of(p)
+        else:
+            mp = m.get(t)
+            if mp is None:
+                continue
+        if p.__class__ is tuple:
+            ck, cm = _canon_tunnel(p, mp)
+            out_k.append((t, ck))
+            out_m.append((t, cm))
+            continue
+        if len(p) == 0:            # flag: matched when the mask carries it
+            out_k.append((t, p))
+            out_m.append((t, p))
+            continue
+        if not any(mp):
+            continue
+        out_k.append((t, _and(p, mp)))
+        out_m.append((t, mp))
+    if m is not None:   # flags cleared in the key but present in the mask
+        have = {t for t, _p in out_m}
+        for t, p in mask:
+            # (The kernel pads its tunnel mask with an empty PAD attribute.)
+            if p == b"" and t not in have and t != K.TUN_PAD:
+                out_m.append((t, b""))
+    rank = K.TUN_RANK
+    out_k.sort(key=lambda a: rank.get(a[0], 99))
+    out_m.sort(key=lambda a: rank.get(a[0], 99))
+    return tuple(out_k), tuple(out_m)
+
+
+# The key attributes the kernel's match_validate() requires, given the values
+# of the others: by ethertype, then (unless a later fragment) by IP protocol.
+_L3_FOR_ETHERTYPE = {0x0806: (K.KEY_ARP,), 0x8035: (K.KEY_ARP,), 0x8847: (K.KEY_MPLS,), 0x8848: (K.KEY_MPLS,),
+                     0x0800: (K.KEY_IPV4,), 0x86DD: (K.KEY_IPV6,), 0x894F: (K.KEY_NSH,)}
+_L4_FOR_PROTO = {6: (K.KEY_TCP, K.KEY_TCP_FLAGS), 17: (K.KEY_UDP,), 132: (K.KEY_SCTP,)}
+_FRAG_LATER = 2
+# Payload sizes of the fixed-size attributes that can be required.
+_REQUIRED_SIZE = {K.KEY_ARP: 24, K.KEY_IPV4: 12, K.KEY_IPV6: 40, K.KEY_TCP: 4, K.KEY_TCP_FLAGS: 2,
+                  K.KEY_UDP: 4, K.KEY_SCTP: 4, K.KEY_ICMP: 2, K.KEY_ICMPV6: 2, K.KEY_ND: 28,
+                  K.KEY_IPV6_EXTHDRS: 2}
+
+
+def _required_attrs(attrs):
+    values = dict(attrs)
+    eth_type = values.get(K.KEY_ETHERTYPE)
+    if eth_type is None or len(eth_type) != 2:
+        return ()
+    need = list(_L3_FOR_ETHERTYPE.get((eth_type[0] << 8) | eth_type[1], ()))
+    if K.KEY_IPV6 in need:
+        # Not required, but the kernel reports it for every IPv6 flow (and
+        # ovs-dpctl prints it): canonical IPv6 flows carry it too.
+        need.append(K.KEY_IPV6_EXTHDRS)
+    l3 = values.get(K.KEY_IPV4)
+    if l3 is not None and len(l3) == 12:
+        proto, frag, icmp = l3[8], l3[11], K.KEY_ICMP if l3[8] == 1 else None
+    else:
+        l3 = values.get(K.KEY_IPV6)
+        if l3 is None or len(l3) != 40:
+            return need
+        proto, frag, icmp = l3[36], l3[39], K.KEY_ICMPV6 if l3[36] == 58 else None
+    if frag == _FRAG_LATER:
+        return need
+    need.extend(_L4_FOR_PROTO.get(proto, ()))
+    if icmp is not None:
+        need.append(icmp)
+        icmp_key = values.get(icmp)
+        if icmp == K.KEY_ICMPV6 and icmp_key and icmp_key[0] in (135, 136):
+            need.append(K.KEY_ND)
+    return need
+
+
+def _canon_keys(key, mask):
+    m = dict(mask) if mask else None
+    out_k = []
+    out_m = []
+    dropped = {}
+    for t, p in key:
+        if m is None:
+            mp = _ones(len(p)) if p.__class__ is bytes else None
+        else:
+            mp = m.get(t)
+        if t == K.KEY_ENCAP:
+            ck, cm = _canon_keys(p, mp if mp is not None else (None if m is None else ()))
+            out_k.append((t, ck))
+            out_m.append((t, cm))
+            continue
+        if t == K.KEY_TUNNEL:
+            ck, cm = _canon_tunnel(p, mp if m is not None else None)
+            if ck or cm:
+                out_k.append((t, ck))
+                out_m.append((t, cm))
+            continue
+        if t == K.KEY_NSH:
+            ck, cm = _canon_tunnel(p, mp if m is not None else None)
+            out_k.append((t, ck))
+            out_m.append((t, cm))
+            continue
+        if mp is None:
+            mp = bytes(len(p))
+        if t == K.KEY_IN_PORT:
+            mp = _IN_PORT_FULL if K.U32.unpack(mp)[0] & 0xFFFF else b"\0\0\0\0"
+        elif t == K.KEY_ETHERTYPE:
+            mp = _ETHERTYPE_FULL
+        else:
+            lim = _MASK_LIMITS.get(t)
+            if lim is not None:
+                mp = _and(mp, lim)
+        if not any(mp):
+            if t == K.KEY_ETHERNET:    # presence means "Ethernet frame"
+                out_k.append((t, bytes(len(p))))
+                out_m.append((t, mp))
+            else:
+                dropped[t] = len(p)
+            continue
+        out_k.append((t, _and(p, mp)))
+        out_m.append((t, mp))
+    if m is not None and K.KEY_ETHERTYPE in m and not any(t == K.KEY_ETHERTYPE for t, _p in key):
+        pass    # 802.2 frames: the kernel's own mask entry, nothing to compare
+    # A fully wildcarded attribute goes, unless the kernel requires it in the
+    # key anyway (TCP needs TCP_FLAGS, IPv4 needs IPV4...): then it stays, zero.
+    present = set(t for t, _p in out_k)
+    for t in _required_attrs(out_k):
+        size = dropped.get(t, _REQUIRED_SIZE.get(t))
+        if size is not None and t not in present:
+            out_k.append((t, bytes(size)))
+            out_m.append((t, bytes(size)))
+    rank = K.KEY_RANK
+    out_k.sort(key=lambda a: rank.get(a[0], 99))
+    out_m.sort(key=lambda a: rank.get(a[0], 99))
+    return tuple(out_k), tuple(out_m)
+
+
+def _canon_actions(actions):
+    out = []
+    for t, p in actions:
+        if t == A.ACT_SET_MASKED and len(p) == 1:
+            kt, vm = p[0]
+            half = len(vm) // 2
+            value, mask = vm[:half], vm[half:]
+            if mask == _ones(half):
+                out.append((A.ACT_SET, ((kt, value),)))
+            else:
+                out.append((t, ((kt, _and(value, mask) + mask),)))
+            continue
+        if t == A.ACT_CT:
+            sub = []
+            for st, sp in p:
+                if st == A.CT_ZONE and not any(sp):
+                    continue
+                if st == A.CT_NAT:
+                    sp = _canon_nat(sp)
+                sub.append((st, sp))
+            sub.sort(key=lambda a: a[0])
+            out.append((t, tuple(sub)))
+            continue
+        if t == A.ACT_CLONE:
+            out.append((t, _canon_actions(p)))
+            continue
+        if t == A.ACT_SET and len(p) == 1 and p[0][0] == K.KEY_TUNNEL and p[0][1].__class__ is tuple:
+            # The kernel echoes a tunnel set with an empty PAD attribute.
+            out.append((t, ((K.KEY_TUNNEL, tuple(a for a in p[0][1] if a[0] != K.TUN_PAD)),)))
+            continue
+        if t in _NESTED_LISTS:
+            sub = []
+            for st, sp in p:
+                if sp.__class__ is tuple and st in _NESTED_LISTS[t]:
+                    sp = _canon_actions(sp)
+                sub.append((st, sp))
+            sub.sort(key=lambda a: a[0])
+            out.append((t, tuple(sub)))
+            continue
+        out.append((t, p))
+    return tuple(out)
+
+
+# Nested action types whose children (the listed sub-types) are action lists.
+_NESTED_LISTS = {
+    A.ACT_SAMPLE: (A.SAMPLE_ACTIONS,),
+    A.ACT_CHECK_PKT_LEN: (A.CPL_ACTIONS_IF_GREATER, A.CPL_ACTIONS_IF_LESS_EQUAL),
+    A.ACT_DEC_TTL: (A.DEC_TTL_ACTION,),
+    A.ACT_USERSPACE: (),
+}
+
+
+def _canon_nat(nat):
+    d = dict(nat)
+    out = []
+    for st, sp in nat:
+        if st == A.NAT_IP_MAX and d.get(A.NAT_IP_MIN) == sp:
+            continue
+        if st == A.NAT_PROTO_MAX and d.get(A.NAT_PROTO_MIN) == sp:
+            continue
+        out.append((st, sp))
+    out.sort(key=lambda a: a[0])
+    return tuple(out)
+
+
+def _canonical_tuple(key, mask, actions):
+    ck, cm = _canon_keys(key, mask)
+    return ck, cm, _canon_actions(actions)

@@ -1,0 +1,128 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, dpif.ovs contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Netlink wire codec for flows: the hot path.
+
+The model already holds attributes as ``(type, payload)`` pairs whose
+payloads are the kernel's bytes, so encoding is header packing plus
+concatenation, and decoding is slicing. Which types nest is read from the
+key and action tables once, at import, into plain dicts (``CTX_*``).
+
+An attribute on the wire::
+
+    +--------+--------+---------------------+-----+
+    | len u16| type u16| payload (len - 4)  | pad | to a multiple of 4
+    +--------+--------+---------------------+-----+
+
+Kernel replies never set NLA_F_NESTED; requests may. Both flag bits are
+ignored on input and never set on output.
+"""
+
+from __future__ import absolute_import, annotations, division, print_function
+
+__metaclass__ = type
+
+import struct
+
+from ansible_collections.dpif.ovs.plugins.module_utils.errors import FlowSyntaxError
+from ansible_collections.dpif.ovs.plugins.module_utils.odp import actions as A
+from ansible_collections.dpif.ovs.plugins.module_utils.odp import keys as K
+from ansible_collections.dpif.ovs.plugins.module_utils.odp.model import Flow
+
+_HDR = struct.Struct("=HH")
+_PAD = (b"", b"\0\0\0", b"\0\0", b"\0")
+_TYPE_MASK = 0x3FFF
+
+# Nesting contexts: type -> sub-context for nested types (absent = leaf).
+CTX_VXLAN = {}
+CTX_TUNNEL = {K.TUN_VXLAN_OPTS: CTX_VXLAN}
+CTX_NSH = {}
+CTX_KEY = {K.KEY_TUNNEL: CTX_TUNNEL, K.KEY_NSH: CTX_NSH}
+CTX_KEY[K.KEY_ENCAP] = CTX_KEY
+CTX_ACTIONS = {}
+CTX_NAT = {}
+_SUB = {
+    "actions": CTX_ACTIONS,
+    "key": CTX_KEY,
+    "masked": {},            # value||mask payload, decoded by the text layer
+    "userspace": {},
+    "sample": {A.SAMPLE_ACTIONS: CTX_ACTIONS},
+    "ct": {A.CT_NAT: CTX_NAT},
+    "nsh": {K.KEY_NSH: CTX_NSH},    # push_nsh: one OVS_KEY_ATTR_NSH nest
+    "check_pkt_len": {A.CPL_ACTIONS_IF_GREATER: CTX_ACTIONS, A.CPL_ACTIONS_IF_LESS_EQUAL: CTX_ACTIONS},
+    "dec_ttl": {A.DEC_TTL_ACTION: CTX_ACTIONS},
+    "psample": {},
+}
+for _row in A.ACTION_TABLE:
+    if _row.nested is not None and _row.nested != "masked":
+        CTX_ACTIONS[_row.num] = _SUB[_row.nested]
+# A masked set carries one key attribute whose payload is value || mask; the
+# tunnel inside it (never valid) would be nested, so leave it a leaf here.
+CTX_ACTIONS[A.ACT_SET_MASKED] = {}
+
+
+def encode_attrs(attrs) -> bytes:
+    """Concatenated, 4-byte aligned attributes; nested payloads are tuples."""
+    out = []
+    append = out.append
+    pack = _HDR.pack
+    for t, p in attrs:
+        if p.__class__ is tuple:
+            p = encode_attrs(p)
+        n = len(p)
+        if n > 65531:
+            raise FlowSyntaxError("attribute %d" % t, "attribute payload of %d bytes does not fit in netlink "
+                                  "(64 KiB)" % n, "attribute %d" % t, op="encode flow")
+        append(pack(n + 4, t))
+        append(p)
+        append(_PAD[n & 3])
+    return b"".join(out)
+
+
+def decode_attrs(buf, ctx, what: str = "attributes", start: int = 0, end: int | None = None) -> tuple:
+    """Split ``buf[start:end]`` into ``(type, payload)`` pairs, recursing by ``ctx``."""
+    if end is None:
+        end = len(buf)
+    out = []
+    append = out.append
+    unpack = _HDR.unpack_from
+    off = start
+    while off < end:
+        if end - off < 4:
+            raise FlowSyntaxError(bytes(buf[start:end]).hex(), "truncated netlink attribute header", what, off)
+        ln, t = unpack(buf, off)
+        nxt = off + ln
+        if ln < 4 or nxt > end:
+            raise FlowSyntaxError(bytes(buf[start:end]).hex(), "bad netlink attribute length %d" % ln, what, off)
+        t &= _TYPE_MASK
+        sub = ctx.get(t)
+        if sub is None:
+            append((t, buf[off + 4:nxt]))
+        else:
+            append((t, decode_attrs(buf, sub, what, off + 4, nxt)))
+        off = (nxt + 3) & ~3
+    return tuple(out)
+
+
+def encode_key(flow: Flow) -> bytes:
+    """Payload of OVS_FLOW_ATTR_KEY."""
+    return encode_attrs(flow.key)
+
+
+def encode_mask(flow: Flow) -> bytes:
+    """Payload of OVS_FLOW_ATTR_MASK (empty when the flow has no mask)."""
+    return encode_attrs(flow.mask) if flow.mask is not None else b""
+
+
+def encode_actions(flow: Flow) -> bytes:
+    """Payload of OVS_FLOW_ATTR_ACTIONS (empty = drop)."""
+    return encode_attrs(flow.actions)
+
+
+def decode_flow(key: bytes, mask: bytes | None = None, actions: bytes | None = None,
+                ufid: bytes | None = None) -> Flow:
+    """A Flow from the payloads of a kernel reply (KEY, MASK, ACTIONS, UFID)."""
+    return Flow(decode_attrs(key, CTX_KEY, "key"),
+                None if mask is None else decode_attrs(mask, CTX_KEY, "mask"),
+                decode_attrs(actions, CTX_ACTIONS, "actions") if actions else (),
+                ufid)

@@ -1,0 +1,154 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, dpif.ovs contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The flow planner: (wanted flows, installed flows, state) -> the fewest operations.
+
+Pure: no kernel, no Ansible. Both sides are keyed by the flow's identity,
+the deterministic UFID of its canonical key and mask (``odp.flow_ufid``),
+then the state's rule is applied and each pair compared.
+
+Equality, per field:
+
+==========  ===============================================================
+key, mask   identity: equal UFIDs mean equal canonical key and mask. A key
+            or mask change is therefore a different flow: delete + create.
+actions     equal when their wire bytes are equal, else when their
+            canonical forms are (the kernel echoes some actions in another
+            form than they were sent); a difference is one modify.
+stats       never compared; an unchanged flow is not touched, so its
+            counters survive. ``clear_stats`` asks for a modify that zeroes
+            them on listed flows that have counted something.
+==========  ===============================================================
+
+States (the network resource-module contract):
+
+* merged: create missing flows; for an installed flow with other actions,
+  append the wanted actions it lacks (nothing is ever removed).
+* replaced: create missing flows; an installed flow with other actions gets
+  exactly the wanted actions.
+* overridden: replaced, and every installed flow not listed is deleted.
+* deleted: delete the listed flows that are installed (all flows when none
+  are listed).
+"""
+
+from __future__ import absolute_import, annotations, division, print_function
+
+__metaclass__ = type
+
+from dataclasses import dataclass, field
+from typing import Dict, List, Optional
+
+from ansible_collections.dpif.ovs.plugins.module_utils.odp.model import Flow
+from ansible_collections.dpif.ovs.plugins.module_utils.odp.wire import CTX_ACTIONS, decode_attrs, encode_attrs
+
+STATES = ("merged", "replaced", "overridden", "deleted")
+
+
+@dataclass
+class WantFlow:
+    """A listed flow, canonical, encoded. ``ufid`` is its identity."""
+
+    ufid: bytes
+    flow: Flow              # canonical
+    key: bytes
+    mask: bytes
+    actions: bytes
+    text: str               # canonical text, as dump-flows prints the key, then actions
+
+
+@dataclass
+class HaveFlow:
+    """An installed flow. ``ident`` is its identity in our UFID space (its
+    own UFID when we installed it); ``kernel_ufid`` and ``key`` are how the
+    kernel names it (None/bytes)."""
+
+    ident: bytes
+    kernel_ufid: Optional[bytes]
+    key: bytes
+    mask: Optional[bytes]
+    actions: bytes
+    packets: int = 0
+    bytes: int = 0
+    text: Optional[str] = None
+
+
+@dataclass
+class Modify:
+    have: HaveFlow
+    actions: bytes          # the new action list
+    want: Optional[WantFlow] = None
+    zero_stats: bool = False
+
+
+@dataclass
+class Plan:
+    create: List[WantFlow] = field(default_factory=list)
+    modify: List[Modify] = field(default_factory=list)
+    delete: List[HaveFlow] = field(default_factory=list)
+    unchanged: int = 0
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.create or self.modify or self.delete)
+
+
+def canonical_actions(actions: bytes) -> tuple:
+    """Canonical form of an action list given as wire bytes."""
+    return Flow((), None, decode_attrs(actions, CTX_ACTIONS, "actions") if actions else ()).canonical_tuple()[2]
+
+
+def actions_equal(want: WantFlow, have: HaveFlow) -> bool:
+    if want.actions == have.actions:
+        return True
+    return want.flow.canonical_tuple()[2] == canonical_actions(have.actions)
+
+
+def merge_actions(have: bytes, want: WantFlow) -> bytes:
+    """``have`` followed by the wanted actions it does not already contain."""
+    existing = canonical_actions(have)
+    extra = tuple(a for a in want.flow.canonical_tuple()[2] if a not in existing)
+    if not extra:
+        return have
+    return encode_attrs(existing + extra)
+
+
+def plan(want: List[WantFlow], have: Dict[bytes, HaveFlow], state: str, clear_stats: bool = False) -> Plan:
+    """Operations that take ``have`` to what ``state`` asks of ``want``.
+
+    ``want`` must not list a flow twice (same UFID); ``have`` maps identity
+    to installed flow."""
+    if state not in STATES:
+        raise ValueError("unknown state %r" % state)
+    result = Plan()
+    if state == "deleted":
+        if not want:
+            result.delete = list(have.values())
+            return result
+        for w in want:
+            h = have.get(w.ufid)
+            if h is not None:
+                result.delete.append(h)
+        return result
+
+    listed = set()
+    for w in want:
+        listed.add(w.ufid)
+        h = have.get(w.ufid)
+        if h is None:
+            result.create.append(w)
+            continue
+        zero = clear_stats and (h.packets or h.bytes)
+        if actions_equal(w, h):
+            if zero:
+                result.modify.append(Modify(h, h.actions, w, zero_stats=True))
+            else:
+                result.unchanged += 1
+            continue
+        new = merge_actions(h.actions, w) if state == "merged" else w.actions
+        if new == h.actions and not zero:
+            result.unchanged += 1
+        else:
+            result.modify.append(Modify(h, new, w, zero_stats=bool(zero)))
+    if state == "overridden":
+        result.delete = [h for ident, h in have.items() if ident not in listed]
+    return result

@@ -1,0 +1,389 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, dpif.ovs contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""``ovs_flow``: a datapath's flow table reconciled with a list of flows.
+
+One run: read and check every wanted flow (nothing is sent if one is bad),
+dump the table once, plan (:mod:`..planner`), then send the plan as one
+batch: deletes, modifies, creates. If the kernel refuses any operation, the
+operations that succeeded are undone, so the table is as it was, and every
+refused flow is reported with its reason. Flows carry a UFID derived from
+their canonical key and mask, so a re-run after a crash finds what an
+earlier run installed and converges.
+"""
+
+from __future__ import absolute_import, annotations, division, print_function
+
+__metaclass__ = type
+
+import errno
+import os
+from typing import Dict, List, Optional
+
+from ansible_collections.dpif.ovs.plugins.module_utils import planner
+from ansible_collections.dpif.ovs.plugins.module_utils.dpif.frontend import Dpif
+from ansible_collections.dpif.ovs.plugins.module_utils.dpif.provider import FlowDel, FlowPut
+from ansible_collections.dpif.ovs.plugins.module_utils.errors import DpifError
+from ansible_collections.dpif.ovs.plugins.module_utils.odp import flow_ufid
+from ansible_collections.dpif.ovs.plugins.module_utils.odp.model import Flow, canonical
+from ansible_collections.dpif.ovs.plugins.module_utils.odp.rules import validate
+from ansible_collections.dpif.ovs.plugins.module_utils.odp.structured import flow_from_struct, flow_to_struct
+from ansible_collections.dpif.ovs.plugins.module_utils.odp.text import (
+    format_actions,
+    format_key,
+    parse_dump_line,
+    parse_flow,
+    ufid_to_text,
+)
+from ansible_collections.dpif.ovs.plugins.module_utils.odp.wire import decode_flow, encode_attrs
+
+#: How many changed flows ``commands`` lists before it only counts.
+COMMANDS_SHOWN = 1000
+#: How many fix-up notes become warnings before they are only counted.
+NOTES_SHOWN = 20
+
+
+def flow_text(flow: Flow, port_names: Optional[dict] = None) -> str:
+    """``KEY ACTIONS``: the key as dump-flows prints it and the actions, the
+    form add-flow and add-flows take back."""
+    return format_key(flow.key, flow.mask, port_names=port_names) + " " + format_actions(flow.actions, port_names=port_names)
+
+
+def _where(exc: DpifError, where: str) -> DpifError:
+    exc.obj = "%s: %s" % (where, exc.obj) if exc.obj else where
+    return exc
+
+
+class Wanted:
+    """The listed flows, checked, canonical and encoded, in list order."""
+
+    def __init__(self, fix: bool):
+        self.fix = fix
+        self.flows: List[planner.WantFlow] = []
+        self.by_ufid: Dict[bytes, planner.WantFlow] = {}
+        self.where: Dict[bytes, str] = {}
+        self.notes: List[str] = []
+
+    def add(self, flow: Flow, where: str, source: str) -> None:
+        try:
+            flow, notes = validate(flow, fix=self.fix, text=source)
+        except DpifError as exc:
+            raise _where(exc, where) from None
+        for note in notes:
+            self.notes.append("%s: %s" % (where, note))
+        key, mask, actions = flow.canonical_tuple()
+        canon = Flow(key, mask, actions)
+        ufid = flow_ufid(canon)
+        prev = self.by_ufid.get(ufid)
+        if prev is not None:
+            if prev.flow.canonical_tuple()[2] != actions:
+                raise DpifError(errno.EINVAL, "check flows", where,
+                                "the same flow (same key and mask) as %s, with other actions; list each flow once"
+                                % self.where[ufid])
+            return
+        want = planner.WantFlow(ufid=ufid, flow=canon, key=encode_attrs(key),
+                                mask=encode_attrs(mask) if mask is not None else b"",
+                                actions=encode_attrs(actions), text="")
+        self.flows.append(want)
+        self.by_ufid[ufid] = want
+        self.where[ufid] = where
+
+
+def load_wanted(params: dict, port_numbers: Optional[dict]) -> Wanted:
+    wanted = Wanted(fix=params.get("fix", True))
+    for i, item in enumerate(params.get("config") or []):
+        where = "config[%d]" % i
+        try:
+            if isinstance(item, str):
+                flow = parse_flow(item, port_numbers=port_numbers)
+                source = item
+            elif isinstance(item, dict):
+                flow = flow_from_struct(item, port_numbers=port_numbers)
+                source = None
+            else:
+                raise DpifError(errno.EINVAL, "check flows", "",
+                                "a flow is a string in ovs-dpctl syntax or a mapping, not %s" % type(item).__name__)
+        except DpifError as exc:
+            raise _where(exc, where) from None
+        wanted.add(flow, where, source)
+    src = params.get("src")
+    if src:
+        try:
+            with open(src) as fh:
+                lines = fh.readlines()
+        except OSError as exc:
+            raise DpifError(exc.errno or errno.EIO, "read flows", "src '%s'" % src, exc.strerror) from None
+        for n, line in enumerate(lines, 1):
+            line = line.strip()
+            if not line or line.startswith("#"):
+                continue
+            where = "%s line %d" % (src, n)
+            try:
+                flow = parse_flow(line, port_numbers=port_numbers)
+            except DpifError as exc:
+                raise _where(exc, where) from None
+            wanted.add(flow, where, line)
+    return wanted
+
+
+def read_table(dpif: Dpif, dp: str, wanted: Optional[Wanted]) -> Dict[bytes, planner.HaveFlow]:
+    """The installed flows keyed by identity. Flows we installed (their UFID
+    is a wanted one) are not decoded: the UFID already says what they match."""
+    known = wanted.by_ufid if wanted is not None else {}
+    have = {}
+    for df in dpif.flow_dump(dp):
+        actions = df.actions or b""
+        ident = df.ufid if df.ufid in known else None
+        text = None
+        if ident is None:
+            try:
+                flow = decode_flow(df.key or b"", df.mask, actions)
+            except DpifError as exc:
+                raise _where(exc, "datapath '%s' dump" % dp) from None
+            ident = flow_ufid(canonical(flow))
+        have[ident] = planner.HaveFlow(ident=ident, kernel_ufid=df.ufid, key=df.key or b"", mask=df.mask,
+                                       actions=actions, packets=df.stats.packets, bytes=df.stats.bytes, text=text)
+    return have
+
+
+def have_text(h: planner.HaveFlow, names: Optional[dict]) -> str:
+    return flow_text(decode_flow(h.key, h.mask, h.actions), names)
+
+
+def want_text(w: planner.WantFlow, names: Optional[dict], actions: Optional[bytes] = None) -> str:
+    flow = w.flow if actions is None else Flow(w.flow.key, w.flow.mask, decode_flow(b"", None, actions).actions)
+    return flow_text(flow, names)
+
+
+def table_texts(have: Dict[bytes, planner.HaveFlow], wanted: Optional[Wanted], names: Optional[dict]) -> Dict[bytes, str]:
+    """Text of every installed flow, keyed by identity. A flow we installed
+    with the wanted actions prints as the wanted flow does."""
+    out = {}
+    for ident, h in have.items():
+        w = wanted.by_ufid.get(ident) if wanted is not None else None
+        if w is not None and w.actions == h.actions:
+            out[ident] = want_text(w, names)
+        else:
+            out[ident] = have_text(h, names)
+    return out
+
+
+def _ops_for(p: planner.Plan) -> list:
+    ops = []
+    for h in p.delete:
+        ops.append(FlowDel(key=None if h.kernel_ufid else h.key, ufid=h.kernel_ufid))
+    for mod in p.modify:
+        h = mod.have
+        ops.append(FlowPut(key=h.key, mask=None if h.kernel_ufid else h.mask, actions=mod.actions, ufid=h.kernel_ufid,
+                           create=False, modify=True, zero_stats=mod.zero_stats))
+    for w in p.create:
+        ops.append(FlowPut(key=w.key, mask=w.mask or None, actions=w.actions, ufid=w.ufid))
+    return ops
+
+
+def _undo_ops(p: planner.Plan, ops: list, failed: set) -> list:
+    """Operations that revert the ops that succeeded."""
+    undo = []
+    n_del, n_mod = len(p.delete), len(p.modify)
+    for i, op in enumerate(ops):
+        if i in failed:
+            continue
+        if i < n_del:
+            h = p.delete[i]
+            undo.append(FlowPut(key=h.key, mask=h.mask, actions=h.actions, ufid=h.kernel_ufid))
+        elif i < n_del + n_mod:
+            h = p.modify[i - n_del].have
+            undo.append(FlowPut(key=op.key, mask=op.mask, actions=h.actions, ufid=op.ufid, create=False, modify=True))
+        else:
+            undo.append(FlowDel(ufid=op.ufid))
+    return undo
+
+
+def apply_plan(dpif: Dpif, dp: str, p: planner.Plan, names: Optional[dict]) -> None:
+    """Send the plan as one batch; all or nothing."""
+    ops = _ops_for(p)
+    texts = [have_text(h, names) for h in p.delete] + \
+        [want_text(m.want, names, m.actions) if m.want else have_text(m.have, names) for m in p.modify] + \
+        [want_text(w, names) for w in p.create]
+    errors = dpif.operate(dp, ops)
+    if not errors:
+        return
+    failed = {i for i, _err in errors}
+    undo = _undo_ops(p, ops, failed)
+    undo_errors = dpif.operate(dp, undo) if undo else []
+    verbs = ["delete"] * len(p.delete) + ["modify"] * len(p.modify) + ["create"] * len(p.create)
+    failures = [{"op": verbs[i], "flow": texts[i], "errno": err.errno_name, "msg": err.detail} for i, err in errors]
+    detail = "the kernel refused %d of %d operations; the %d that succeeded were undone, so the table is as it was" % (
+        len(errors), len(ops), len(undo))
+    if undo_errors:
+        detail = ("the kernel refused %d of %d operations, and undoing the others failed for %d of them: "
+                  "the table is partly changed; run the task again to converge" % (len(errors), len(ops), len(undo_errors)))
+    first = failures[0]
+    detail += ". First: %s %s: %s" % (first["op"], first["flow"], first["msg"])
+    exc = DpifError(errors[0][1].errno, "apply flows", "datapath '%s'" % dp, detail)
+    exc.extra["failures"] = failures
+    if undo_errors:
+        exc.extra["rollback_failures"] = [{"errno": e.errno_name, "msg": e.detail} for _i, e in undo_errors]
+    raise exc
+
+
+def commands_for(p: planner.Plan, texts: Dict[bytes, str], names: Optional[dict]) -> List[str]:
+    out = []
+    total = len(p.delete) + len(p.modify) + len(p.create)
+    for h in p.delete:
+        if len(out) >= COMMANDS_SHOWN:
+            break
+        out.append("del-flow " + texts[h.ident])
+    for m in p.modify:
+        if len(out) >= COMMANDS_SHOWN:
+            break
+        new = want_text(m.want, names, m.actions)
+        out.append(("mod-flow --clear " if m.zero_stats else "mod-flow ") + new)
+    for w in p.create:
+        if len(out) >= COMMANDS_SHOWN:
+            break
+        out.append("add-flow " + want_text(w, names))
+    if total > len(out):
+        out.append("... and %d more" % (total - len(out)))
+    return out
+
+
+def unified_diff(before: List[str], after: List[str], dp: str) -> str:
+    """A unified diff of two sorted line lists, by merging them (difflib is
+    quadratic on huge tables). One line of context around each change."""
+    i = j = 0
+    rows = []   # (tag, line) with tag in " ", "-", "+"
+    while i < len(before) or j < len(after):
+        if j >= len(after) or (i < len(before) and before[i] < after[j]):
+            rows.append(("-", before[i]))
+            i += 1
+        elif i >= len(before) or after[j] < before[i]:
+            rows.append(("+", after[j]))
+            j += 1
+        else:
+            rows.append((" ", before[i]))
+            i += 1
+            j += 1
+    out = ["--- %s (before)\n" % dp, "+++ %s (after)\n" % dp]
+    changed = [k for k, (tag, _line) in enumerate(rows) if tag != " "]
+    k = 0
+    while k < len(changed):
+        start = max(changed[k] - 1, 0)
+        end = changed[k]
+        while k + 1 < len(changed) and changed[k + 1] <= end + 3:
+            k += 1
+            end = changed[k]
+        end = min(end + 1, len(rows) - 1)
+        old_start = sum(1 for tag, _line in rows[:start] if tag != "+")
+        new_start = sum(1 for tag, _line in rows[:start] if tag != "-")
+        hunk = rows[start:end + 1]
+        old_len = sum(1 for tag, _line in hunk if tag != "+")
+        new_len = sum(1 for tag, _line in hunk if tag != "-")
+        out.append("@@ -%d,%d +%d,%d @@\n" % (old_start + 1, old_len, new_start + 1, new_len))
+        out.extend("%s%s\n" % (tag, line) for tag, line in hunk)
+        k += 1
+    return "".join(out) if len(out) > 2 else ""
+
+
+def _port_maps(dpif: Dpif, dp: str, use_names: bool):
+    ports = dpif.ports(dp)
+    numbers = dict((p.name, p.port_no) for p in ports)
+    names = dict((p.port_no, p.name) for p in ports) if use_names else None
+    return numbers, names
+
+
+def run_offline(params: dict) -> dict:
+    state = params["state"]
+    if state == "parsed":
+        text = params.get("running_config")
+        if text is None:
+            raise DpifError(errno.EINVAL, "check arguments", "", "state parsed needs running_config")
+        parsed = []
+        for n, line in enumerate(text.splitlines(), 1):
+            line = line.strip()
+            if not line or line.startswith("#"):
+                continue
+            try:
+                flow, stats = parse_dump_line(line)
+            except DpifError as exc:
+                raise _where(exc, "running_config line %d" % n) from None
+            item = flow_to_struct(flow)
+            if flow.ufid is not None:
+                item["ufid"] = ufid_to_text(flow.ufid)
+            if stats is not None:
+                item["stats"] = {"packets": stats.packets, "bytes": stats.bytes, "used_ms_ago": stats.used_ms_ago}
+            parsed.append(item)
+        return {"changed": False, "parsed": parsed}
+    wanted = load_wanted(params, None)
+    rendered = [{"flow": flow_text(w.flow), "ufid": ufid_to_text(w.ufid), "key": w.key.hex(),
+                 "mask": w.mask.hex(), "actions": w.actions.hex()} for w in wanted.flows]
+    return _with_notes({"changed": False, "rendered": rendered}, wanted)
+
+
+def _with_notes(result: dict, wanted: Optional[Wanted]) -> dict:
+    if wanted is not None and wanted.notes:
+        notes = wanted.notes[:NOTES_SHOWN]
+        if len(wanted.notes) > NOTES_SHOWN:
+            notes.append("... and %d more flows were completed the same way" % (len(wanted.notes) - NOTES_SHOWN))
+        result["warnings"] = ["filled in what the kernel requires: " + n for n in notes]
+    return result
+
+
+def run(params: dict, check_mode: bool, diff: bool) -> dict:
+    state = params["state"]
+    if state in ("parsed", "rendered"):
+        return run_offline(params)
+    dp = params["datapath"]
+    if not dp:
+        raise DpifError(errno.EINVAL, "check arguments", "", "state %s needs datapath" % state)
+    if params.get("src") and not os.path.isabs(params["src"]):
+        params = dict(params, src=os.path.abspath(params["src"]))
+    dpif = Dpif.open_system()
+    try:
+        dpif.require(dp)
+        numbers, names = _port_maps(dpif, dp, params.get("names", False))
+        if state == "gathered":
+            have = read_table(dpif, dp, None)
+            return {"changed": False, "gathered": sorted(table_texts(have, None, names).values())}
+        wanted = load_wanted(params, numbers) if (params.get("config") or params.get("src")) else None
+        if wanted is None and state != "deleted":
+            raise DpifError(errno.EINVAL, "check arguments", "datapath '%s'" % dp,
+                            "state %s needs config or src (an empty list would be a flush: use state deleted)" % state)
+        have = read_table(dpif, dp, wanted)
+        p = planner.plan(wanted.flows if wanted else [], have, state, params.get("clear_stats", False))
+        texts = table_texts(have, wanted, names)
+        before = sorted(texts.values())
+        if p.changed and state == "deleted" and wanted is None:
+            # Everything goes: one flush instead of a delete per flow.
+            commands = ["del-flows %s" % dp]
+            if not check_mode:
+                dpif.flow_flush(dp)
+            after = []
+        elif p.changed:
+            commands = commands_for(p, texts, names)
+            if not check_mode:
+                apply_plan(dpif, dp, p, names)
+            after_map = dict(texts)
+            for h in p.delete:
+                after_map.pop(h.ident, None)
+            for m in p.modify:
+                after_map[m.have.ident] = want_text(m.want, names, m.actions) if m.want else texts[m.have.ident]
+            for w in p.create:
+                after_map[w.ufid] = want_text(w, names)
+            after = sorted(after_map.values())
+        else:
+            commands = []
+            after = before
+        result = {
+            "changed": p.changed,
+            "commands": commands,
+            "counts": {"create": len(p.create), "modify": len(p.modify), "delete": len(p.delete),
+                       "unchanged": p.unchanged},
+            "before": before,
+            "after": after,
+        }
+        if diff:
+            result["diff"] = {"prepared": unified_diff(before, after, dp)}
+        return _with_notes(result, wanted)
+    finally:
+        dpif.close()

@@ -1,0 +1,88 @@
+"""The planner's decision table: (wanted, installed, state) -> operations."""
+
+import pytest
+
+from ansible_collections.dpif.ovs.plugins.module_utils import planner
+from ansible_collections.dpif.ovs.plugins.module_utils.odp import flow_ufid
+from ansible_collections.dpif.ovs.plugins.module_utils.odp.text import parse_flow
+from ansible_collections.dpif.ovs.plugins.module_utils.odp.wire import encode_attrs
+from ansible_collections.dpif.ovs.plugins.module_utils.odp.model import canonical
+
+A = "in_port(1),eth(),eth_type(0x0800),ipv4(dst=10.0.0.1,frag=no)"
+B = "in_port(2),eth(),eth_type(0x0800),ipv4(dst=10.0.0.2,frag=no)"
+C = "in_port(3),eth(),eth_type(0x0800),ipv4(dst=10.0.0.3,frag=no)"
+
+
+def want(key, actions):
+    flow = canonical(parse_flow("%s %s" % (key, actions)))
+    k, m, a = flow.canonical_tuple()
+    return planner.WantFlow(ufid=flow_ufid(flow), flow=flow, key=encode_attrs(k), mask=encode_attrs(m),
+                            actions=encode_attrs(a), text="")
+
+
+def have(key, actions, packets=0):
+    w = want(key, actions)
+    return planner.HaveFlow(ident=w.ufid, kernel_ufid=w.ufid, key=w.key, mask=w.mask, actions=w.actions,
+                            packets=packets, bytes=packets * 60)
+
+
+def summary(p):
+    return (len(p.create), len(p.modify), len(p.delete), p.unchanged)
+
+
+TABLE = [A + " 2", B + " 1"]
+
+
+@pytest.mark.parametrize("state,wanted,expected", [
+    # state       wanted                    (create, modify, delete, unchanged)
+    ("merged", [A + " 2", B + " 1"], (0, 0, 0, 2)),
+    ("merged", [A + " 3"], (0, 1, 0, 0)),
+    ("merged", [C + " 1"], (1, 0, 0, 0)),
+    ("replaced", [A + " 2"], (0, 0, 0, 1)),
+    ("replaced", [A + " 3", C + " 1"], (1, 1, 0, 0)),
+    ("overridden", [A + " 2"], (0, 0, 1, 1)),
+    ("overridden", [C + " 1"], (1, 0, 2, 0)),
+    ("overridden", [A + " 2", B + " 1"], (0, 0, 0, 2)),
+    ("deleted", [A + " 9"], (0, 0, 1, 0)),
+    ("deleted", [C + " 1"], (0, 0, 0, 0)),
+    ("deleted", [], (0, 0, 2, 0)),
+])
+def test_decisions(state, wanted, expected):
+    installed = dict((h.ident, h) for h in (have(*f.split(" ")) for f in TABLE))
+    wanted = [want(*f.split(" ")) for f in wanted]
+    assert summary(planner.plan(wanted, installed, state)) == expected
+
+
+def test_merged_appends_replaced_sets():
+    installed = {h.ident: h for h in [have(A, "2")]}
+    merged = planner.plan([want(A, "3")], installed, "merged")
+    replaced = planner.plan([want(A, "3")], installed, "replaced")
+    assert merged.modify[0].actions == want(A, "2,3").actions
+    assert replaced.modify[0].actions == want(A, "3").actions
+
+
+def test_merged_with_actions_already_there_is_unchanged():
+    installed = {h.ident: h for h in [have(A, "2,3")]}
+    assert summary(planner.plan([want(A, "3")], installed, "merged")) == (0, 0, 0, 1)
+
+
+def test_clear_stats_only_where_counted():
+    installed = {h.ident: h for h in [have(A, "2", packets=5), have(B, "1")]}
+    p = planner.plan([want(A, "2"), want(B, "1")], installed, "merged", clear_stats=True)
+    assert [(m.have.ident, m.zero_stats) for m in p.modify] == [(want(A, "2").ufid, True)]
+    assert p.unchanged == 1
+
+
+def test_equal_actions_in_another_encoding_are_unchanged():
+    # The kernel echoes ct() with its zone even when 0: equal, so no modify.
+    h = have(A, "2")
+    h.actions = encode_attrs(parse_flow(A + " ct(commit,zone=0),2").actions)
+    w = want(A, "ct(commit),2")
+    assert w.actions != h.actions
+    assert planner.actions_equal(w, h)
+    assert summary(planner.plan([w], {h.ident: h}, "replaced")) == (0, 0, 0, 1)
+
+
+def test_unknown_state():
+    with pytest.raises(ValueError):
+        planner.plan([], {}, "purged")
