@@ -361,6 +361,12 @@ class SystemProvider(DpifProvider):
         return sock.build(cmd, flags, ifindex, b"".join(attrs)), kind
 
     def operate(self, dp: str, ops: List[FlowOp]) -> None:
+        # In slices, so encoded messages and answers of a huge batch are not
+        # all held at once (a 100k-op slice was seen to exhaust memory).
+        for start in range(0, len(ops), OPERATE_SLICE):
+            self._operate_slice(dp, ops[start:start + OPERATE_SLICE])
+
+    def _operate_slice(self, dp: str, ops: List[FlowOp]) -> None:
         ifindex = self.dp_ifindex(dp)
         sock = self._flow()
         sent = []
@@ -425,6 +431,9 @@ class SystemProvider(DpifProvider):
         sock.request(sock.build(PACKET_CMD_EXECUTE, 0, self.dp_ifindex(dp), attrs),
                      "execute packet", "datapath '%s'" % dp)
 
+
+#: Operations encoded and sent per slice of :meth:`SystemProvider.operate`.
+OPERATE_SLICE = 8192
 
 # ovs_flow attributes (enum ovs_flow_attr).
 FLOW_ATTR_KEY = 1

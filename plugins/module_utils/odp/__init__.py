@@ -46,10 +46,15 @@ def flow_ufid(flow: Flow) -> bytes:
     """A deterministic 16-byte UFID: BLAKE2b of the canonical key and mask
     wire encodings, with the UUID version (4) and variant bits set."""
     key, mask, _actions = flow.canonical_tuple()
-    h = bytearray(hashlib.blake2b(encode_attrs(key) + b"\0mask\0" + encode_attrs(mask), digest_size=16).digest())
+    return ufid_of_wire(encode_attrs(key), encode_attrs(mask))
+
+
+def ufid_of_wire(key: bytes, mask: bytes) -> bytes:
+    """:func:`flow_ufid` from the encoded canonical key and mask."""
+    h = bytearray(hashlib.blake2b(key + b"\0mask\0" + mask, digest_size=16).digest())
     h[6] = (h[6] & 0x0F) | 0x40
     h[8] = (h[8] & 0x3F) | 0x80
     return bytes(h)
 
 
-__all__ = ["Flow", "FlowStats", "canonical", "flow_ufid"]
+__all__ = ["Flow", "FlowStats", "canonical", "flow_ufid", "ufid_of_wire"]

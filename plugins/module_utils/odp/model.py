@@ -98,7 +98,9 @@ def canonical(flow: Flow) -> Flow:
     masks, wildcarded attributes dropped, attributes in kernel order, and
     actions in the form the kernel echoes them."""
     key, mask, actions = flow.canonical_tuple()
-    return Flow(key, mask, actions, flow.ufid)
+    result = Flow(key, mask, actions, flow.ufid)
+    result._canon = (key, mask, actions)     # canonical of canonical is itself
+    return result
 
 
 # --- canonicalisation ------------------------------------------------------------

@@ -415,14 +415,17 @@ def _check_set(c, t, p, kd, et, where):
     return p
 
 
-def validate(flow: Flow, *, fix: bool = False, max_action: int = A.MAX_ACTION_6_1, text: str | None = None):
+def validate(flow: Flow, *, fix: bool = False, max_action: int = A.MAX_ACTION_6_1, text: str | None = None,
+             check_size: bool = True):
     """Check ``flow`` against the kernel's rules.
 
     Returns ``(flow, notes)``: the flow (fixed when ``fix`` is true) and a
     list of sentences saying what was filled in. Raises FlowSyntaxError
     naming the field otherwise. ``max_action`` is the highest
     OVS_ACTION_ATTR_* the target kernel accepts (23 on 6.1, 24 with
-    explicit drop on 6.6+, 25 with psample on 6.11+).
+    explicit drop on 6.6+, 25 with psample on 6.11+). ``check_size`` false
+    leaves the 64 KiB attribute limit to a caller that encodes the flow
+    anyway (see :func:`check_encoded_size`).
     """
     if text is None:
         from ansible_collections.dpif.ovs.plugins.module_utils.odp.text import format_flow
@@ -433,10 +436,16 @@ def validate(flow: Flow, *, fix: bool = False, max_action: int = A.MAX_ACTION_6_
     c = _Check(flow, text, fix)
     key, mask = _check_keys(c, flow.key, flow.mask, "")
     acts = _check_actions(c, flow.actions, key, mask, max_action, 0, "actions")
-    from ansible_collections.dpif.ovs.plugins.module_utils.odp.wire import encode_attrs
-    for what, attrs in (("key", key), ("mask", mask or ()), ("actions", acts)):
-        if len(encode_attrs(attrs)) > A.MAX_ATTR_PAYLOAD:
-            c.fail("%s does not fit in one netlink attribute (64 KiB)" % what, what)
+    if check_size:
+        from ansible_collections.dpif.ovs.plugins.module_utils.odp.wire import encode_attrs
+        check_encoded_size(text, encode_attrs(key), encode_attrs(mask or ()), encode_attrs(acts))
     if c.notes:
         flow = Flow(key, mask, acts, flow.ufid)
     return flow, c.notes
+
+
+def check_encoded_size(text: str, key: bytes, mask: bytes, actions: bytes) -> None:
+    """FlowSyntaxError when an encoded part does not fit in one netlink attribute."""
+    for what, payload in (("key", key), ("mask", mask), ("actions", actions)):
+        if len(payload) > A.MAX_ATTR_PAYLOAD:
+            raise FlowSyntaxError(text, "%s does not fit in one netlink attribute (64 KiB)" % what, what)

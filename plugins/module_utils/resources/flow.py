@@ -24,9 +24,9 @@ from ansible_collections.dpif.ovs.plugins.module_utils import planner
 from ansible_collections.dpif.ovs.plugins.module_utils.dpif.frontend import Dpif
 from ansible_collections.dpif.ovs.plugins.module_utils.dpif.provider import FlowDel, FlowPut
 from ansible_collections.dpif.ovs.plugins.module_utils.errors import DpifError
-from ansible_collections.dpif.ovs.plugins.module_utils.odp import flow_ufid
+from ansible_collections.dpif.ovs.plugins.module_utils.odp import flow_ufid, ufid_of_wire
 from ansible_collections.dpif.ovs.plugins.module_utils.odp.model import Flow, canonical
-from ansible_collections.dpif.ovs.plugins.module_utils.odp.rules import validate
+from ansible_collections.dpif.ovs.plugins.module_utils.odp.rules import check_encoded_size, validate
 from ansible_collections.dpif.ovs.plugins.module_utils.odp.structured import flow_from_struct, flow_to_struct
 from ansible_collections.dpif.ovs.plugins.module_utils.odp.text import (
     format_actions,
@@ -66,14 +66,16 @@ class Wanted:
 
     def add(self, flow: Flow, where: str, source: str) -> None:
         try:
-            flow, notes = validate(flow, fix=self.fix, text=source)
+            flow, notes = validate(flow, fix=self.fix, text=source, check_size=False)
+            canon = canonical(flow)
+            key, mask, actions = canon.canonical_tuple()
+            key_b, mask_b, actions_b = encode_attrs(key), encode_attrs(mask), encode_attrs(actions)
+            check_encoded_size(source or "", key_b, mask_b, actions_b)
         except DpifError as exc:
             raise _where(exc, where) from None
         for note in notes:
             self.notes.append("%s: %s" % (where, note))
-        key, mask, actions = flow.canonical_tuple()
-        canon = Flow(key, mask, actions)
-        ufid = flow_ufid(canon)
+        ufid = ufid_of_wire(key_b, mask_b)
         prev = self.by_ufid.get(ufid)
         if prev is not None:
             if prev.flow.canonical_tuple()[2] != actions:
@@ -81,9 +83,7 @@ class Wanted:
                                 "the same flow (same key and mask) as %s, with other actions; list each flow once"
                                 % self.where[ufid])
             return
-        want = planner.WantFlow(ufid=ufid, flow=canon, key=encode_attrs(key),
-                                mask=encode_attrs(mask) if mask is not None else b"",
-                                actions=encode_attrs(actions), text="")
+        want = planner.WantFlow(ufid=ufid, flow=canon, key=key_b, mask=mask_b, actions=actions_b, text="")
         self.flows.append(want)
         self.by_ufid[ufid] = want
         self.where[ufid] = where

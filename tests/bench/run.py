@@ -1,0 +1,187 @@
+"""make bench: ovs_flow side by side with ovs-dpctl, in one sandbox run.
+
+For each table size (10k and 100k flows of tests/bench/flowtable.py, written in
+the ovs-dpctl add-flows format) it measures, on a fresh datapath:
+
+=====================  ==============================  =============================
+row                    ours (module entry point)        ovs-dpctl (same file)
+=====================  ==============================  =============================
+install (empty dp)     ovs_flow src=FILE overridden     add-flows FILE
+no-change run          ovs_flow, same file again        mod-flows FILE; dump-flows
+change 1%              ovs_flow replaced, 1% actions    (ratio to our no-change run)
+gathered               ovs_flow state=gathered          dump-flows
+=====================  ==============================  =============================
+
+"Ours" is the module's own entry point in a fresh process, as a task runs it
+(python -m ...ovs_flow ARGS.json): interpreter start, imports, work, JSON out.
+Peak RSS is that process's. Each row also gets one end-to-end
+ansible-playbook timing. The floor is pre-encoded flow messages sent in
+batches of 64 through the provider (no parsing, no planning).
+
+This is a benchmark, not a test: it prints numbers and targets; it fails only
+when a run does not do what it should (wrong counts, errors).
+"""
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+TOP = os.path.dirname(os.path.dirname(HERE))
+COLL_ROOT = os.path.join(TOP, ".build", "collections")
+sys.path.insert(0, HERE)
+sys.path.insert(0, COLL_ROOT)
+
+from flowtable import write_table  # noqa: E402
+
+DP = "bench0"
+PORTS = (1, 2, 3, 4, 10, 11)
+MODULE = "ansible_collections.dpif.ovs.plugins.modules.ovs_flow"
+
+
+def sh(cmd):
+    subprocess.run(cmd, shell=True, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
+def timed(cmd):
+    t0 = time.perf_counter()
+    subprocess.run(cmd, shell=True, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    return time.perf_counter() - t0
+
+
+def fresh_datapath():
+    subprocess.run(["ovs-dpctl", "del-dp", DP], stderr=subprocess.DEVNULL, check=False)
+    sh("ovs-dpctl add-dp %s" % DP)
+    for port in PORTS:
+        sh("ip link show bp%d >/dev/null 2>&1 || ip link add bp%d type dummy" % (port, port))
+        sh("ovs-dpctl add-if %s bp%d,port_no=%d" % (DP, port, port))
+
+
+def module(args, workdir):
+    """Run the module's entry point in a fresh process; (seconds, peak RSS MB, result)."""
+    path = os.path.join(workdir, "args.json")
+    with open(path, "w") as fh:
+        json.dump({"ANSIBLE_MODULE_ARGS": args}, fh)
+    env = dict(os.environ, PYTHONPATH=COLL_ROOT)
+    t0 = time.perf_counter()
+    proc = subprocess.Popen([sys.executable, "-m", MODULE, path], stdout=subprocess.PIPE, env=env)
+    out = proc.stdout.read()
+    _pid, status, usage = os.wait4(proc.pid, 0)
+    seconds = time.perf_counter() - t0
+    result = json.loads(out)
+    if result.get("failed"):
+        raise SystemExit("module failed: %s" % result.get("msg"))
+    return seconds, usage.ru_maxrss / 1024.0, result
+
+
+def playbook(args, workdir):
+    """One ansible-playbook run with the same task; seconds."""
+    play = os.path.join(workdir, "play.yml")
+    with open(play, "w") as fh:
+        json.dump([{"hosts": "all", "gather_facts": False,
+                    "tasks": [{"dpif.ovs.ovs_flow": args, "register": "r"}]}], fh)
+    env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=COLL_ROOT, ANSIBLE_LOCAL_TEMP=os.path.join(workdir, "l"),
+               ANSIBLE_REMOTE_TEMP=os.path.join(workdir, "r"))
+    cmd = [os.path.join(os.path.dirname(sys.executable), "ansible-playbook"), "-i", "localhost,", "-c", "local",
+           "-e", "ansible_python_interpreter=%s" % sys.executable, play]
+    t0 = time.perf_counter()
+    subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL, env=env)
+    return time.perf_counter() - t0
+
+
+def floor(path, batch):
+    """Pre-encoded messages, batches of ``batch``: the cost of the kernel and the socket alone."""
+    from ansible_collections.dpif.ovs.plugins.module_utils.dpif.frontend import Dpif
+    from ansible_collections.dpif.ovs.plugins.module_utils.dpif.provider import FlowPut
+    from ansible_collections.dpif.ovs.plugins.module_utils.resources.flow import load_wanted
+    wanted = load_wanted({"src": path, "fix": True}, None)
+    ops = [FlowPut(key=w.key, mask=w.mask, actions=w.actions, ufid=w.ufid) for w in wanted.flows]
+    dpif = Dpif.open_system()
+    try:
+        dpif.flow_flush(DP)
+        t0 = time.perf_counter()
+        failed = 0
+        for start in range(0, len(ops), batch):
+            failed += len(dpif.operate(DP, ops[start:start + batch]))
+        seconds = time.perf_counter() - t0
+        dpif.flow_flush(DP)
+    finally:
+        dpif.close()
+    if failed:
+        raise SystemExit("floor: %d flows refused" % failed)
+    return seconds
+
+
+def bench(count, workdir, e2e):
+    table = os.path.join(workdir, "table-%d.flows" % count)
+    changed_table = os.path.join(workdir, "table-%d-1pct.flows" % count)
+    write_table(table, count)
+    n_changed = write_table(changed_table, count, change_every=100)
+    fresh_datapath()
+    dp_add = timed("ovs-dpctl add-flows %s %s" % (DP, table))
+    dp_dump = timed("ovs-dpctl dump-flows %s" % DP)
+    dp_mod = timed("ovs-dpctl mod-flows %s %s" % (DP, table))
+    sh("ovs-dpctl del-flows %s" % DP)
+    rows = []
+    install = {"datapath": DP, "src": table, "state": "overridden"}
+    t, rss, res = module(install, workdir)
+    if res["counts"]["create"] != count:
+        raise SystemExit("install created %s flows, not %d" % (res["counts"], count))
+    rows.append(("install into empty dp", t, dp_add, "add-flows", 0.5, rss))
+    t_same, rss, res = module(install, workdir)
+    if res["changed"]:
+        raise SystemExit("a no-change run changed something: %s" % res["counts"])
+    rows.append(("no-change run", t_same, dp_mod, "mod-flows", 0.25, rss))
+    rows.append(("no-change run", t_same, dp_dump, "dump-flows", 3.0, rss))
+    change = {"datapath": DP, "src": changed_table, "state": "replaced"}
+    t, rss, res = module(change, workdir)
+    if res["counts"]["modify"] != n_changed or res["counts"]["create"] or res["counts"]["delete"]:
+        raise SystemExit("1%% change: %s, expected %d modifications" % (res["counts"], n_changed))
+    rows.append(("change 1%% (%d modified)" % n_changed, t, t_same, "our no-change", 1.2, rss))
+    t, rss, res = module({"datapath": DP, "state": "gathered"}, workdir)
+    if len(res["gathered"]) != count:
+        raise SystemExit("gathered %d flows, not %d" % (len(res["gathered"]), count))
+    rows.append(("gathered", t, dp_dump, "dump-flows", 1.0, rss))
+    e2e_times = {}
+    if e2e:
+        sh("ovs-dpctl del-flows %s" % DP)
+        e2e_times["install into empty dp"] = playbook(install, workdir)
+        e2e_times["no-change run"] = playbook(install, workdir)
+        e2e_times["change 1%% (%d modified)" % n_changed] = playbook(change, workdir)
+        e2e_times["gathered"] = playbook({"datapath": DP, "state": "gathered"}, workdir)
+    floor_s = floor(table, 64)
+    return rows, e2e_times, floor_s, dp_add
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n", maxsplit=1)[0])
+    parser.add_argument("--sizes", default="10000,100000")
+    parser.add_argument("--no-playbook", action="store_true", help="skip the end-to-end ansible-playbook timings")
+    opts = parser.parse_args()
+    if not os.path.isdir("/sys/module/openvswitch"):
+        raise SystemExit("bench: needs the openvswitch kernel module; run it through tests/sandbox/run (make bench)")
+    print("ovs_flow vs ovs-dpctl, kernel %s, in %s" % (os.uname().release, os.environ.get("DPIF_SANDBOX_ACTIVE", "?")))
+    header = "%-26s %8s %10s %8s %7s %7s  %-6s %9s %8s" % (
+        "row", "flows", "ours s", "peer s", "ratio", "target", "", "e2e pb s", "RSS MB")
+    with tempfile.TemporaryDirectory() as workdir:
+        for count in [int(x) for x in opts.sizes.split(",")]:
+            rows, e2e, floor_s, dp_add = bench(count, workdir, not opts.no_playbook)
+            print()
+            print(header)
+            for name, ours, peer, peer_name, target, rss in rows:
+                ratio = ours / peer if peer else float("inf")
+                verdict = "ok" if ratio <= target else "MISSED"
+                print("%-26s %8d %10.2f %8.2f %7.2f %7.2f  %-6s %9s %8.0f   (peer: %s)" % (
+                    name, count, ours, peer, ratio, target, verdict,
+                    "%.1f" % e2e[name] if name in e2e else "-", rss, peer_name))
+            print("%-26s %8d %10.2f %8.2f %7.2f %7s  %-6s   (pre-encoded, batches of 64, vs add-flows)" % (
+                "floor", count, floor_s, dp_add, floor_s / dp_add, "", ""))
+    sh("ovs-dpctl del-dp %s" % DP)
+
+
+if __name__ == "__main__":
+    main()
