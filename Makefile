@@ -3,6 +3,9 @@
 #   make test    lint, unit tests on the host, kernel tests in the sandbox, sanity
 #   make demo    provision an example hypervisor datapath in the sandbox, twice
 #   make bench   flow-language and flow-table benchmarks in the sandbox
+#   make molecule   the role's molecule scenarios (extensions/molecule) in the sandbox
+#   make lint-docs  antsibull-docs, antsibull-changelog and ansible-lint (production)
+#   make docs    the docs site (antsibull-docs + Sphinx) in .build/docs
 #
 # Each target installs what it needs first (`make deps`): Debian packages when
 # missing and we are root, a .venv with the pinned Python tools, and the
@@ -19,7 +22,7 @@ export ANSIBLE_COLLECTIONS_PATH := $(COLL_ROOT)
 export ANSIBLE_PYTHON_INTERPRETER := $(CURDIR)/$(VENV)/bin/python
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: all deps system-deps venv link lint unit kernel sanity test demo bench clean
+.PHONY: all deps system-deps venv link lint unit kernel sanity test demo bench clean molecule lint-docs docs
 
 all: test
 
@@ -52,7 +55,18 @@ kernel: deps
 sanity: deps
 	@tests/sandbox/sanity
 
-test: lint unit kernel sanity
+molecule: deps
+	$(SANDBOX) sh -c 'cd extensions && PATH=$(CURDIR)/$(VENV)/bin:$$PATH molecule test --all'
+
+lint-docs: deps
+	cd $(COLL) && PATH=$(CURDIR)/$(VENV)/bin:$$PATH antsibull-docs lint-collection-docs --plugin-docs .
+	PATH=$(CURDIR)/$(VENV)/bin:$$PATH antsibull-changelog lint
+	PATH=$(CURDIR)/$(VENV)/bin:$$PATH ansible-lint --profile production roles/ demo/ extensions/
+
+docs: deps
+	@PATH=$(CURDIR)/$(VENV)/bin:$$PATH docs/build
+
+test: lint unit kernel sanity lint-docs molecule
 
 demo: deps
 	$(SANDBOX) demo/run

@@ -38,22 +38,34 @@ __metaclass__ = type
 from dataclasses import dataclass, field
 from typing import Dict, List, Optional
 
-from ansible_collections.dpif.ovs.plugins.module_utils.odp.model import Flow
-from ansible_collections.dpif.ovs.plugins.module_utils.odp.wire import CTX_ACTIONS, decode_attrs, encode_attrs
+from ansible_collections.dpif.ovs.plugins.module_utils.odp.model import Flow, canonical
+from ansible_collections.dpif.ovs.plugins.module_utils.odp.wire import CTX_ACTIONS, decode_attrs, decode_flow, encode_attrs
 
 STATES = ("merged", "replaced", "overridden", "deleted")
 
 
 @dataclass
 class WantFlow:
-    """A listed flow, canonical, encoded. ``ufid`` is its identity."""
+    """A listed flow, canonical, encoded. ``ufid`` is its identity.
+
+    ``flow`` (the canonical model) may be None when the flow came from the
+    parse cache: :meth:`canonical_flow` then decodes the bytes, only for the
+    few flows whose actions need a closer look. ``text`` is its printed form
+    ("" until computed). ``echo`` is the form the kernel was seen to report
+    equal actions in, when not byte-identical (learned, then cached)."""
 
     ufid: bytes
-    flow: Flow              # canonical
+    flow: Optional[Flow]
     key: bytes
     mask: bytes
     actions: bytes
-    text: str               # canonical text, as dump-flows prints the key, then actions
+    text: str = ""
+    echo: Optional[bytes] = None
+
+    def canonical_flow(self) -> Flow:
+        if self.flow is None:
+            self.flow = canonical(decode_flow(self.key, self.mask or None, self.actions))
+        return self.flow
 
 
 @dataclass
@@ -98,15 +110,20 @@ def canonical_actions(actions: bytes) -> tuple:
 
 
 def actions_equal(want: WantFlow, have: HaveFlow) -> bool:
-    if want.actions == have.actions:
+    """Equal bytes, else equal canonical forms; the kernel's form of equal
+    actions is remembered in ``want.echo`` so the next look is a byte compare."""
+    if want.actions == have.actions or want.echo == have.actions:
         return True
-    return want.flow.canonical_tuple()[2] == canonical_actions(have.actions)
+    if want.canonical_flow().canonical_tuple()[2] == canonical_actions(have.actions):
+        want.echo = have.actions
+        return True
+    return False
 
 
 def merge_actions(have: bytes, want: WantFlow) -> bytes:
     """``have`` followed by the wanted actions it does not already contain."""
     existing = canonical_actions(have)
-    extra = tuple(a for a in want.flow.canonical_tuple()[2] if a not in existing)
+    extra = tuple(a for a in want.canonical_flow().canonical_tuple()[2] if a not in existing)
     if not extra:
         return have
     return encode_attrs(existing + extra)

@@ -73,6 +73,14 @@ options:
     description: Print ports by name (C(in_port(vm1-eth0))) in RV(before), RV(after), RV(gathered) and RV(commands).
     type: bool
     default: false
+  cache:
+    description:
+      - Keep a parse cache of I(src) on the managed host (C(/var/cache/dpif-ovs), or C(~/.cache/dpif-ovs) when not
+        root; C(DPIF_OVS_CACHE_DIR) overrides), so that later runs over the same file parse only the lines that
+        changed. The cache holds what parsing gives again, never kernel state; a missing or stale cache only
+        costs time.
+    type: bool
+    default: true
   fix:
     description:
       - Fill in what the kernel requires and the flow obviously means, and say so in a warning. With C(false),
@@ -189,6 +197,7 @@ def main():
             clear_stats=dict(type="bool", default=False),
             names=dict(type="bool", default=False),
             fix=dict(type="bool", default=True),
+            cache=dict(type="bool", default=True),
         ),
         required_if=[
             ("state", "merged", ["datapath"]),

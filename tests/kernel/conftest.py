@@ -30,6 +30,13 @@ def openvswitch_kernel():
                     "tests/sandbox/run (make kernel)", pytrace=False)
 
 
+@pytest.fixture(autouse=True)
+def flow_cache_dir(tmp_path, monkeypatch):
+    """ovs_flow's src parse cache goes to the test's own directory."""
+    monkeypatch.setenv("DPIF_OVS_CACHE_DIR", str(tmp_path / "flow-cache"))
+    return tmp_path / "flow-cache"
+
+
 @pytest.fixture
 def dpif():
     # Per test: family ids change when a test reloads the openvswitch module.

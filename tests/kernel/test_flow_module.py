@@ -1,5 +1,6 @@
 """ovs_flow against the real kernel: every state, idempotence, check mode, diff, peers, rollback."""
 
+import os
 import re
 import subprocess
 
@@ -215,3 +216,24 @@ def test_canonical_form_is_what_the_kernel_reports(dpif, dp):
             mismatches.append((F.want_text(want, None), F.have_text(have, None)))
         checked += 1
     assert mismatches == []
+
+
+def test_src_reruns_use_the_parse_cache(run_module, fdp, dpctl, tmp_path, flow_cache_dir):
+    dp = fdp
+    src = tmp_path / "big.flows"
+    lines = ["in_port(1),eth(),eth_type(0x0800),ipv4(dst=10.1.%d.%d,frag=no) "
+             "set(tunnel(tun_id=0x%x,dst=192.0.2.1,ttl=64,tp_dst=4789,flags(df|key))),2" % (i >> 8, i & 255, i)
+             for i in range(300)]
+    src.write_text("\n".join(lines) + "\n")
+    args = {"datapath": dp, "src": str(src), "state": "overridden"}
+    assert run_module("ovs_flow", args)["counts"]["create"] == 300
+    assert len(os.listdir(str(flow_cache_dir))) == 1
+    res = run_module("ovs_flow", args)
+    assert not res["changed"] and res["counts"]["unchanged"] == 300
+    lines[7] = lines[7].replace(",2", ",1")
+    src.write_text("\n".join(lines) + "\n")
+    res = run_module("ovs_flow", dict(args, state="replaced"))
+    assert res["counts"] == {"create": 0, "modify": 1, "delete": 0, "unchanged": 299}
+    assert res["after"] == dpctl_flows(dpctl, dp)
+    # Without the cache the same table is seen the same way.
+    assert not run_module("ovs_flow", dict(args, cache=False))["changed"]

@@ -24,6 +24,7 @@ from ansible_collections.dpif.ovs.plugins.module_utils import planner
 from ansible_collections.dpif.ovs.plugins.module_utils.dpif.frontend import Dpif
 from ansible_collections.dpif.ovs.plugins.module_utils.dpif.provider import FlowDel, FlowPut
 from ansible_collections.dpif.ovs.plugins.module_utils.errors import DpifError
+from ansible_collections.dpif.ovs.plugins.module_utils.flowcache import FlowCache
 from ansible_collections.dpif.ovs.plugins.module_utils.odp import flow_ufid, ufid_of_wire
 from ansible_collections.dpif.ovs.plugins.module_utils.odp.model import Flow, canonical
 from ansible_collections.dpif.ovs.plugins.module_utils.odp.rules import check_encoded_size, validate
@@ -63,8 +64,11 @@ class Wanted:
         self.by_ufid: Dict[bytes, planner.WantFlow] = {}
         self.where: Dict[bytes, str] = {}
         self.notes: List[str] = []
+        self.flow_notes: Dict[bytes, tuple] = {}
+        self.cache: Optional[FlowCache] = None
+        self.src_lines: List[tuple] = []     # (line, want) of the src file, for the cache
 
-    def add(self, flow: Flow, where: str, source: str) -> None:
+    def add(self, flow: Flow, where: str, source: Optional[str]) -> planner.WantFlow:
         try:
             flow, notes = validate(flow, fix=self.fix, text=source, check_size=False)
             canon = canonical(flow)
@@ -73,23 +77,48 @@ class Wanted:
             check_encoded_size(source or "", key_b, mask_b, actions_b)
         except DpifError as exc:
             raise _where(exc, where) from None
+        want = planner.WantFlow(ufid=ufid_of_wire(key_b, mask_b), flow=canon, key=key_b, mask=mask_b,
+                                actions=actions_b)
+        return self._register(want, tuple(notes), where)
+
+    def add_cached(self, entry: tuple, where: str) -> planner.WantFlow:
+        ufid, key, mask, actions, text, notes, echo = entry
+        want = planner.WantFlow(ufid=ufid, flow=None, key=key, mask=mask, actions=actions, text=text, echo=echo)
+        return self._register(want, tuple(notes), where)
+
+    def _register(self, want: planner.WantFlow, notes: tuple, where: str) -> planner.WantFlow:
         for note in notes:
             self.notes.append("%s: %s" % (where, note))
-        ufid = ufid_of_wire(key_b, mask_b)
-        prev = self.by_ufid.get(ufid)
+        prev = self.by_ufid.get(want.ufid)
         if prev is not None:
-            if prev.flow.canonical_tuple()[2] != actions:
+            # Both are canonical encodings: equal actions are equal bytes.
+            if prev.actions != want.actions:
                 raise DpifError(errno.EINVAL, "check flows", where,
                                 "the same flow (same key and mask) as %s, with other actions; list each flow once"
-                                % self.where[ufid])
-            return
-        want = planner.WantFlow(ufid=ufid, flow=canon, key=key_b, mask=mask_b, actions=actions_b, text="")
+                                % self.where[want.ufid])
+            return prev
         self.flows.append(want)
-        self.by_ufid[ufid] = want
-        self.where[ufid] = where
+        self.by_ufid[want.ufid] = want
+        self.where[want.ufid] = where
+        self.flow_notes[want.ufid] = notes
+        return want
+
+    def save_cache(self, names: Optional[dict]) -> None:
+        """Store what this run learned about the src file's lines."""
+        cache = self.cache
+        if cache is None or not cache.usable:
+            return
+        keep = set()
+        for line, want in self.src_lines:
+            keep.add(line)
+            entry = (want.ufid, want.key, want.mask, want.actions, want_text(want, names),
+                     self.flow_notes.get(want.ufid, ()), want.echo)
+            if cache.get(line) != entry:
+                cache.put(line, entry)
+        cache.save(keep)
 
 
-def load_wanted(params: dict, port_numbers: Optional[dict]) -> Wanted:
+def load_wanted(params: dict, port_numbers: Optional[dict], datapath: Optional[str] = None) -> Wanted:
     wanted = Wanted(fix=params.get("fix", True))
     for i, item in enumerate(params.get("config") or []):
         where = "config[%d]" % i
@@ -113,16 +142,25 @@ def load_wanted(params: dict, port_numbers: Optional[dict]) -> Wanted:
                 lines = fh.readlines()
         except OSError as exc:
             raise DpifError(exc.errno or errno.EIO, "read flows", "src '%s'" % src, exc.strerror) from None
+        cache = None
+        if datapath and params.get("cache", True):
+            context = (wanted.fix, tuple(sorted((port_numbers or {}).items())), bool(params.get("names")))
+            cache = wanted.cache = FlowCache.for_src(datapath, src, context)
         for n, line in enumerate(lines, 1):
             line = line.strip()
             if not line or line.startswith("#"):
                 continue
             where = "%s line %d" % (src, n)
-            try:
-                flow = parse_flow(line, port_numbers=port_numbers)
-            except DpifError as exc:
-                raise _where(exc, where) from None
-            wanted.add(flow, where, line)
+            entry = cache.get(line) if cache is not None else None
+            if entry is not None:
+                want = wanted.add_cached(entry, where)
+            else:
+                try:
+                    flow = parse_flow(line, port_numbers=port_numbers)
+                except DpifError as exc:
+                    raise _where(exc, where) from None
+                want = wanted.add(flow, where, line)
+            wanted.src_lines.append((line, want))
     return wanted
 
 
@@ -151,8 +189,13 @@ def have_text(h: planner.HaveFlow, names: Optional[dict]) -> str:
 
 
 def want_text(w: planner.WantFlow, names: Optional[dict], actions: Optional[bytes] = None) -> str:
-    flow = w.flow if actions is None else Flow(w.flow.key, w.flow.mask, decode_flow(b"", None, actions).actions)
-    return flow_text(flow, names)
+    """The wanted flow's text, or with other ``actions`` (wire bytes)."""
+    if actions is None:
+        if not w.text:
+            w.text = flow_text(w.canonical_flow(), names)
+        return w.text
+    flow = w.canonical_flow()
+    return flow_text(Flow(flow.key, flow.mask, decode_flow(b"", None, actions).actions), names)
 
 
 def table_texts(have: Dict[bytes, planner.HaveFlow], wanted: Optional[Wanted], names: Optional[dict]) -> Dict[bytes, str]:
@@ -161,7 +204,7 @@ def table_texts(have: Dict[bytes, planner.HaveFlow], wanted: Optional[Wanted], n
     out = {}
     for ident, h in have.items():
         w = wanted.by_ufid.get(ident) if wanted is not None else None
-        if w is not None and w.actions == h.actions:
+        if w is not None and (h.actions == w.actions or h.actions == w.echo):
             out[ident] = want_text(w, names)
         else:
             out[ident] = have_text(h, names)
@@ -315,7 +358,7 @@ def run_offline(params: dict) -> dict:
             parsed.append(item)
         return {"changed": False, "parsed": parsed}
     wanted = load_wanted(params, None)
-    rendered = [{"flow": flow_text(w.flow), "ufid": ufid_to_text(w.ufid), "key": w.key.hex(),
+    rendered = [{"flow": want_text(w, None), "ufid": ufid_to_text(w.ufid), "key": w.key.hex(),
                  "mask": w.mask.hex(), "actions": w.actions.hex()} for w in wanted.flows]
     return _with_notes({"changed": False, "rendered": rendered}, wanted)
 
@@ -345,7 +388,7 @@ def run(params: dict, check_mode: bool, diff: bool) -> dict:
         if state == "gathered":
             have = read_table(dpif, dp, None)
             return {"changed": False, "gathered": sorted(table_texts(have, None, names).values())}
-        wanted = load_wanted(params, numbers) if (params.get("config") or params.get("src")) else None
+        wanted = load_wanted(params, numbers, dp) if (params.get("config") or params.get("src")) else None
         if wanted is None and state != "deleted":
             raise DpifError(errno.EINVAL, "check arguments", "datapath '%s'" % dp,
                             "state %s needs config or src (an empty list would be a flush: use state deleted)" % state)
@@ -384,6 +427,8 @@ def run(params: dict, check_mode: bool, diff: bool) -> dict:
         }
         if diff:
             result["diff"] = {"prepared": unified_diff(before, after, dp)}
+        if wanted is not None:
+            wanted.save_cache(names)
         return _with_notes(result, wanted)
     finally:
         dpif.close()

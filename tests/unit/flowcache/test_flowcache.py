@@ -1,0 +1,69 @@
+"""The src parse cache: hits give exactly what a parse gives; anything stale is ignored."""
+
+import os
+
+from ansible_collections.dpif.ovs.plugins.module_utils import flowcache
+from ansible_collections.dpif.ovs.plugins.module_utils.resources import flow as F
+
+LINES = [
+    "in_port(1),eth(),eth_type(0x0800),ipv4(dst=10.0.0.1,frag=no) 2",
+    "in_port(2),eth(),eth_type(0x0800),ipv4(proto=6,frag=no),tcp(dst=80) 1",
+    "in_port(3),eth(),eth_type(0x86dd),ipv6(dst=fd00::1,frag=no) set(tunnel(tun_id=0x5,dst=192.0.2.1,ttl=64,tp_dst=4789,flags(df|key))),2",
+]
+
+
+def load(tmp_path, lines, **params):
+    src = tmp_path / "dp.flows"
+    src.write_text("\n".join(lines) + "\n")
+    wanted = F.load_wanted(dict({"src": str(src), "fix": True}, **params), {"p1": 1}, "dp0")
+    return wanted
+
+
+def summary(wanted):
+    return [(w.ufid, w.key, w.mask, w.actions, F.want_text(w, None)) for w in wanted.flows]
+
+
+def test_second_load_hits_and_equals_a_parse(tmp_path, monkeypatch):
+    monkeypatch.setenv("DPIF_OVS_CACHE_DIR", str(tmp_path / "cache"))
+    first = load(tmp_path, LINES)
+    assert all(w.flow is not None for w in first.flows)        # parsed
+    first.save_cache(None)
+    second = load(tmp_path, LINES)
+    assert all(w.flow is None for w in second.flows)           # from the cache
+    assert summary(second) == summary(first)
+    assert second.notes == first.notes and any("tcp_flags" in n for n in second.notes)
+    uncached = load(tmp_path, LINES, cache=False)
+    assert summary(uncached) == summary(first)
+
+
+def test_changed_line_is_parsed_others_hit(tmp_path, monkeypatch):
+    monkeypatch.setenv("DPIF_OVS_CACHE_DIR", str(tmp_path / "cache"))
+    load(tmp_path, LINES).save_cache(None)
+    changed = LINES[:2] + [LINES[2].replace(",2", ",3")]
+    wanted = load(tmp_path, changed)
+    assert [w.flow is None for w in wanted.flows] == [True, True, False]
+    wanted.save_cache(None)
+    cache = flowcache.FlowCache.for_src("dp0", str(tmp_path / "dp.flows"), (True, (("p1", 1),), False))
+    assert set(cache.lines) == set(changed)                    # the old line was dropped
+
+
+def test_other_context_or_corrupt_file_is_ignored(tmp_path, monkeypatch):
+    monkeypatch.setenv("DPIF_OVS_CACHE_DIR", str(tmp_path / "cache"))
+    load(tmp_path, LINES).save_cache(None)
+    # Another port map: names could resolve differently, so nothing is reused.
+    src = tmp_path / "dp.flows"
+    other = F.load_wanted({"src": str(src), "fix": True}, {"p1": 7}, "dp0")
+    assert all(w.flow is not None for w in other.flows)
+    (path,) = [os.path.join(str(tmp_path / "cache"), n) for n in os.listdir(str(tmp_path / "cache"))]
+    with open(path, "wb") as fh:
+        fh.write(b"\x00garbage")
+    again = load(tmp_path, LINES)
+    assert all(w.flow is not None for w in again.flows)
+
+
+def test_echo_is_remembered(tmp_path, monkeypatch):
+    monkeypatch.setenv("DPIF_OVS_CACHE_DIR", str(tmp_path / "cache"))
+    wanted = load(tmp_path, LINES[:1])
+    wanted.flows[0].echo = b"\x08\x00\x01\x00\x02\x00\x00\x00"
+    wanted.save_cache(None)
+    assert load(tmp_path, LINES[:1]).flows[0].echo == b"\x08\x00\x01\x00\x02\x00\x00\x00"
