@@ -237,3 +237,20 @@ def test_src_reruns_use_the_parse_cache(run_module, fdp, dpctl, tmp_path, flow_c
     assert res["after"] == dpctl_flows(dpctl, dp)
     # Without the cache the same table is seen the same way.
     assert not run_module("ovs_flow", dict(args, cache=False))["changed"]
+
+
+def test_a_run_killed_half_way_converges_when_run_again(run_module, fdp, dpif, dpctl):
+    """Simulate a run that died after sending half its creates: the flows it left carry
+    the same deterministic UFIDs, so the next run finds them and adds only the rest."""
+    from ansible_collections.dpif.ovs.plugins.module_utils import planner
+    from ansible_collections.dpif.ovs.plugins.module_utils.resources import flow as F
+
+    dp = fdp
+    config = ["in_port(1),eth(),eth_type(0x0800),ipv4(dst=10.7.0.%d,frag=no) 2" % i for i in range(1, 41)]
+    wanted = F.load_wanted({"config": config}, None)
+    F.apply_plan(dpif, dp, planner.plan(wanted.flows[:17], {}, "merged"), None)
+    assert len(dpctl_flows(dpctl, dp)) == 17
+    res = run_module("ovs_flow", {"datapath": dp, "config": config, "state": "overridden"})
+    assert res["counts"] == {"create": 23, "modify": 0, "delete": 0, "unchanged": 17}
+    assert dpctl_flows(dpctl, dp) == sorted(config)
+    assert not run_module("ovs_flow", {"datapath": dp, "config": config, "state": "overridden"})["changed"]
