@@ -66,7 +66,8 @@ def module(args, workdir):
     path = os.path.join(workdir, "args.json")
     with open(path, "w") as fh:
         json.dump({"ANSIBLE_MODULE_ARGS": args}, fh)
-    env = dict(os.environ, PYTHONPATH=COLL_ROOT)
+    # The src parse cache lives with the bench's files, not in the host's /var/cache.
+    env = dict(os.environ, PYTHONPATH=COLL_ROOT, DPIF_OVS_CACHE_DIR=os.path.join(workdir, "cache"))
     t0 = time.perf_counter()
     proc = subprocess.Popen([sys.executable, "-m", MODULE, path], stdout=subprocess.PIPE, env=env)
     out = proc.stdout.read()
@@ -85,7 +86,7 @@ def playbook(args, workdir):
         json.dump([{"hosts": "all", "gather_facts": False,
                     "tasks": [{"dpif.ovs.ovs_flow": args, "register": "r"}]}], fh)
     env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=COLL_ROOT, ANSIBLE_LOCAL_TEMP=os.path.join(workdir, "l"),
-               ANSIBLE_REMOTE_TEMP=os.path.join(workdir, "r"))
+               ANSIBLE_REMOTE_TEMP=os.path.join(workdir, "r"), DPIF_OVS_CACHE_DIR=os.path.join(workdir, "cache"))
     cmd = [os.path.join(os.path.dirname(sys.executable), "ansible-playbook"), "-i", "localhost,", "-c", "local",
            "-e", "ansible_python_interpreter=%s" % sys.executable, play]
     t0 = time.perf_counter()
