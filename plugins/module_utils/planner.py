@@ -81,7 +81,6 @@ class HaveFlow:
     actions: bytes
     packets: int = 0
     bytes: int = 0
-    text: Optional[str] = None
 
 
 @dataclass

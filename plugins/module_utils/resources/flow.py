@@ -172,7 +172,6 @@ def read_table(dpif: Dpif, dp: str, wanted: Optional[Wanted]) -> Dict[bytes, pla
     for df in dpif.flow_dump(dp):
         actions = df.actions or b""
         ident = df.ufid if df.ufid in known else None
-        text = None
         if ident is None:
             try:
                 flow = decode_flow(df.key or b"", df.mask, actions)
@@ -180,7 +179,7 @@ def read_table(dpif: Dpif, dp: str, wanted: Optional[Wanted]) -> Dict[bytes, pla
                 raise _where(exc, "datapath '%s' dump" % dp) from None
             ident = flow_ufid(canonical(flow))
         have[ident] = planner.HaveFlow(ident=ident, kernel_ufid=df.ufid, key=df.key or b"", mask=df.mask,
-                                       actions=actions, packets=df.stats.packets, bytes=df.stats.bytes, text=text)
+                                       actions=actions, packets=df.stats.packets, bytes=df.stats.bytes)
     return have
 
 
