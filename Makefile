@@ -1,6 +1,7 @@
 # dpif.ovs: build, test and demo entry points.
 #
 #   make test    lint, unit tests on the host, kernel tests in the sandbox, sanity
+#   make kernel-zones   conntrack-zone flow tests under Debian's amd64 kernel (qemu)
 #   make demo    provision an example hypervisor datapath in the sandbox, twice
 #   make bench   flow-language and flow-table benchmarks in the sandbox
 #   make molecule   the role's molecule scenarios (extensions/molecule) in the sandbox
@@ -17,12 +18,13 @@ PY := $(VENV)/bin/python
 COLL_ROOT := $(CURDIR)/.build/collections
 COLL := $(COLL_ROOT)/ansible_collections/dpif/ovs
 SANDBOX := tests/sandbox/run
+ZONES_SANDBOX := tests/sandbox/run-zones
 export PYTHONPATH := $(COLL_ROOT)
 export ANSIBLE_COLLECTIONS_PATH := $(COLL_ROOT)
 export ANSIBLE_PYTHON_INTERPRETER := $(CURDIR)/$(VENV)/bin/python
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: all deps system-deps venv link lint unit kernel sanity test demo bench clean molecule lint-docs docs
+.PHONY: all deps system-deps venv link lint unit kernel kernel-zones sanity test demo bench clean molecule lint-docs docs
 
 all: test
 
@@ -52,6 +54,10 @@ unit: deps
 kernel: deps
 	$(SANDBOX) $(PY) -m pytest tests/kernel -q -p no:cacheprovider
 
+# The UML kernel of $(SANDBOX) has no conntrack zones; these flows need Debian's amd64 kernel.
+kernel-zones: deps
+	$(ZONES_SANDBOX) $(PY) -m pytest tests/kernel_zones -q -p no:cacheprovider
+
 sanity: deps
 	@tests/sandbox/sanity
 
@@ -66,7 +72,7 @@ lint-docs: deps
 docs: deps
 	@PATH=$(CURDIR)/$(VENV)/bin:$$PATH docs/build
 
-test: lint unit kernel sanity lint-docs molecule
+test: lint unit kernel kernel-zones sanity lint-docs molecule
 
 demo: deps
 	$(SANDBOX) demo/run

@@ -141,6 +141,12 @@ def test_ufid_flows_get_del_and_terse_dump(dpif, dp, dpctl):
     assert set(terse) == {ufid, None}
     assert (terse[ufid].key, terse[ufid].mask, terse[ufid].actions) == (None, None, None)
     assert terse[None].key is not None            # key flows always keep their key
+    nokeys = {f.ufid: f for f in dpif.flow_dump(dp, keys=False)}
+    assert set(nokeys) == {ufid, None}
+    assert (nokeys[ufid].key, nokeys[ufid].mask, nokeys[ufid].actions) == (None, None, output(4))
+    # A key flow keeps its key but loses its mask: ovs_flow reads such flows again whole.
+    assert nokeys[None].key is not None and nokeys[None].mask is None
+    assert nokeys[None].actions == output(5)
     got = dpif.flow_get(dp, FlowGet(ufid=ufid, terse=True))
     assert got.ufid == ufid and got.key is None
     # The same UFID again, even with another key, is EEXIST on create.

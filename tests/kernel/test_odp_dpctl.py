@@ -40,6 +40,7 @@ from ansible_collections.dpif.ovs.plugins.module_utils.odp import flow_ufid
 from ansible_collections.dpif.ovs.plugins.module_utils.odp import text as T
 from ansible_collections.dpif.ovs.plugins.module_utils.odp import wire as W
 from ansible_collections.dpif.ovs.plugins.module_utils.odp.model import FlowStats
+from ansible_collections.dpif.ovs.plugins.module_utils.odp.printer import DumpPrinter
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "bench"))
 from bench_odp import gen_flow  # noqa: E402  pylint: disable=wrong-import-position
@@ -262,9 +263,16 @@ def _nl_dump(sock, dp):
     """Our lines for a FLOW dump of ``dp``: (terse lines, -m lines)."""
     ifindex = socket.if_nametoindex(dp)
     terse, verbose = [], []
+    printers = (DumpPrinter(), DumpPrinter(verbose=True))
     for _ifindex, attrs in sock.dump(sock.build(FLOW_CMD_GET, 0, ifindex), "dump", "flows of " + dp):
         d = {t: bytes(v) for t, v in genl.iter_nlas(attrs)}
         flow = W.decode_flow(d[FLOW_ATTR_KEY], d.get(FLOW_ATTR_MASK), d.get(FLOW_ATTR_ACTIONS), d.get(FLOW_ATTR_UFID))
+        # The memoised printer (gathered's path) prints what the model path prints.
+        for printer in printers:
+            got = printer.flow_text(d[FLOW_ATTR_KEY], d.get(FLOW_ATTR_MASK), d.get(FLOW_ATTR_ACTIONS, b""))
+            want = T.format_key(flow.key, flow.mask, verbose=printer.verbose) + " " + T.format_actions(flow.actions)
+            if got != want:
+                raise AssertionError("DumpPrinter differs from the model path:\n  printer: %s\n  model:   %s" % (got, want))
         packets = nbytes = 0
         if FLOW_ATTR_STATS in d:
             packets, nbytes = struct.unpack("=QQ", d[FLOW_ATTR_STATS])

@@ -341,10 +341,10 @@ class Dpif:
         """Delete every flow of ``dp``."""
         self._call(self.provider.flow_flush, dp)
 
-    def flow_dump(self, dp: str, terse: bool = False) -> Iterator[DumpedFlow]:
+    def flow_dump(self, dp: str, terse: bool = False, keys: bool = True) -> Iterator[DumpedFlow]:
         """Every flow of ``dp`` (see DpifProvider.flow_dump)."""
         try:
-            yield from self.provider.flow_dump(dp, terse)
+            yield from self.provider.flow_dump(dp, terse, keys)
         except DpifError as exc:
             log.debug("%s %s failed: %s", exc.op, exc.obj, exc)
             raise _explain_common(exc) from None

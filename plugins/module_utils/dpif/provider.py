@@ -366,14 +366,17 @@ class DpifProvider:
         """Delete every flow of ``dp``. ENODEV."""
         raise NotImplementedError
 
-    def flow_dump(self, dp: str, terse: bool = False) -> Iterator[DumpedFlow]:
+    def flow_dump(self, dp: str, terse: bool = False, keys: bool = True) -> Iterator[DumpedFlow]:
         """Every flow of ``dp``, in the kernel's order (a hash order).
 
         ``terse``: UFID flows come back with only ``ufid`` and ``stats``
         (the kernel's OMIT_KEY|OMIT_MASK|OMIT_ACTIONS); key flows keep
-        their key. Flows added or deleted during the dump may be missed or
-        seen twice. Each item is a fresh object the caller owns. ENODEV
-        (raised when iteration starts)."""
+        their key. ``keys=False``: UFID flows come back without ``key`` and
+        ``mask`` but with ``actions`` (OMIT_KEY|OMIT_MASK), for a caller
+        that knows its flows by UFID: a fifth of the bytes to receive.
+        Flows added or deleted during the dump may be missed or seen twice.
+        Each item is a fresh object the caller owns. ENODEV (raised when
+        iteration starts)."""
         raise NotImplementedError
 
     def execute(self, dp: str, packet: bytes, key: bytes, actions: bytes,

@@ -415,9 +415,10 @@ class SystemProvider(DpifProvider):
         # A DEL naming no flow is the kernel's flush.
         sock.request(sock.build(m.CMD_DEL, 0, self.dp_ifindex(dp)), "flush flows", "datapath '%s'" % dp)
 
-    def flow_dump(self, dp: str, terse: bool = False) -> Iterator[DumpedFlow]:
+    def flow_dump(self, dp: str, terse: bool = False, keys: bool = True) -> Iterator[DumpedFlow]:
         sock = self._flow()
-        msg = sock.build(m.CMD_GET, genl.NLM_F_DUMP, self.dp_ifindex(dp), _TERSE if terse else b"")
+        omit = _TERSE if terse else b"" if keys else _NO_KEYS
+        msg = sock.build(m.CMD_GET, genl.NLM_F_DUMP, self.dp_ifindex(dp), omit)
         for _ifindex, attrs in sock.dump(msg, "dump flows", "datapath '%s'" % dp):
             yield parse_flow(attrs)
 
@@ -460,6 +461,7 @@ PACKET_ATTR_PROBE = 8
 _CLEAR = genl.nla_flag(FLOW_ATTR_CLEAR)
 _PROBE = genl.nla_flag(FLOW_ATTR_PROBE)
 _TERSE = genl.nla_u32(FLOW_ATTR_UFID_FLAGS, UFID_F_OMIT_KEY | UFID_F_OMIT_MASK | UFID_F_OMIT_ACTIONS)
+_NO_KEYS = genl.nla_u32(FLOW_ATTR_UFID_FLAGS, UFID_F_OMIT_KEY | UFID_F_OMIT_MASK)
 _NLA = struct.Struct("=HH")
 _STATS = struct.Struct("=QQ")
 _U64 = struct.Struct("=Q")

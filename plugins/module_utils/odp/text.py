@@ -1201,27 +1201,41 @@ def _format_key_list(key, mask, verbose, names, top=True):
     for t, p in key:
         if t == K.KEY_ETHERTYPE:
             has_ethtype = True
-        ma = None
-        wild = False
-        if mdict is not None:
-            ma = mdict.get(t)
-            wild = True if ma is None else _wildcard(t, ma)
-        if verbose or not wild or t in _NESTED_KEYS:
-            if wild and ma is None:
-                ma = () if p.__class__ is tuple else bytes(len(p))
+        item = key_item_text(t, p, mdict, verbose, names)
+        if item is not None:
             if not first:
                 out.append(",")
-            out.append(_format_attr(t, p, ma, verbose, names))
+            out.append(item)
             first = False
-        elif t == K.KEY_ETHERNET:
-            if not first:
-                out.append(",")
-            out.append("eth()")
     if not has_ethtype and mdict is not None:
-        ma = mdict.get(K.KEY_ETHERTYPE)
-        if ma is not None and len(ma) == 2:
-            out.append(",eth_type(0/0x%04x)" % _BE16.unpack(ma)[0])
+        out.append(missing_eth_type_text(mdict))
     return "".join(out)
+
+
+def key_item_text(t: int, p, mdict: dict | None, verbose: bool, names) -> str | None:
+    """One key attribute as dump-flows prints it, given the mask attributes
+    by type (None: no mask), or None when the terse form leaves it out."""
+    ma = None
+    wild = False
+    if mdict is not None:
+        ma = mdict.get(t)
+        wild = True if ma is None else _wildcard(t, ma)
+    if verbose or not wild or t in _NESTED_KEYS:
+        if wild and ma is None:
+            ma = () if p.__class__ is tuple else bytes(len(p))
+        return _format_attr(t, p, ma, verbose, names)
+    if t == K.KEY_ETHERNET:
+        return "eth()"
+    return None
+
+
+def missing_eth_type_text(mdict: dict) -> str:
+    """What dump-flows appends when the key has no eth_type but the mask
+    has one (a flow without L2 type match), else ''."""
+    ma = mdict.get(K.KEY_ETHERTYPE)
+    if ma is not None and ma.__class__ is bytes and len(ma) == 2:
+        return ",eth_type(0/0x%04x)" % _BE16.unpack(ma)[0]
+    return ""
 
 
 # --- actions: parse ---------------------------------------------------------------------

@@ -27,6 +27,7 @@ from ansible_collections.dpif.ovs.plugins.module_utils.errors import DpifError
 from ansible_collections.dpif.ovs.plugins.module_utils.flowcache import FlowCache
 from ansible_collections.dpif.ovs.plugins.module_utils.odp import flow_ufid, ufid_of_wire
 from ansible_collections.dpif.ovs.plugins.module_utils.odp.model import Flow, canonical
+from ansible_collections.dpif.ovs.plugins.module_utils.odp.printer import DumpPrinter
 from ansible_collections.dpif.ovs.plugins.module_utils.odp.rules import check_encoded_size, validate
 from ansible_collections.dpif.ovs.plugins.module_utils.odp.structured import flow_from_struct, flow_to_struct
 from ansible_collections.dpif.ovs.plugins.module_utils.odp.text import (
@@ -169,22 +170,62 @@ def read_table(dpif: Dpif, dp: str, wanted: Optional[Wanted]) -> Dict[bytes, pla
     is a wanted one) are not decoded: the UFID already says what they match."""
     known = wanted.by_ufid if wanted is not None else {}
     have = {}
-    for df in dpif.flow_dump(dp):
-        actions = df.actions or b""
-        ident = df.ufid if df.ufid in known else None
-        if ident is None:
-            try:
-                flow = decode_flow(df.key or b"", df.mask, actions)
-            except DpifError as exc:
-                raise _where(exc, "datapath '%s' dump" % dp) from None
-            ident = flow_ufid(canonical(flow))
-        have[ident] = planner.HaveFlow(ident=ident, kernel_ufid=df.ufid, key=df.key or b"", mask=df.mask,
-                                       actions=actions, packets=df.stats.packets, bytes=df.stats.bytes)
+    HaveFlow = planner.HaveFlow
+    if not known:
+        for df in dpif.flow_dump(dp):
+            _have_foreign(have, df, dp)
+        return have
+    # With wanted flows, dump without keys and masks: a flow carrying a
+    # wanted UFID is that flow (the UFID hashes its canonical key and mask),
+    # so the key and mask we sent stand in for the kernel's. Any other flow
+    # is read again, whole, by a second dump (the kernel leaves out the mask
+    # of key-identified flows too, when asked to omit keys).
+    foreign = False
+    for df in dpif.flow_dump(dp, keys=False):
+        w = known.get(df.ufid) if df.ufid is not None else None
+        if w is not None:
+            have[w.ufid] = HaveFlow(w.ufid, w.ufid, w.key, w.mask, df.actions or b"", df.stats.packets, df.stats.bytes)
+        else:
+            foreign = True
+    if foreign:
+        for df in dpif.flow_dump(dp):
+            if df.ufid is None or df.ufid not in known:
+                _have_foreign(have, df, dp)
     return have
 
 
-def have_text(h: planner.HaveFlow, names: Optional[dict]) -> str:
-    return flow_text(decode_flow(h.key, h.mask, h.actions), names)
+def _have_foreign(have: Dict[bytes, planner.HaveFlow], df, dp: str) -> None:
+    """A flow not installed by this list: identified by its canonical key and mask."""
+    actions = df.actions or b""
+    try:
+        ident = flow_ufid(canonical(decode_flow(df.key or b"", df.mask, actions)))
+    except DpifError as exc:
+        raise _where(exc, "datapath '%s' dump" % dp) from None
+    have[ident] = planner.HaveFlow(ident, df.ufid, df.key or b"", df.mask, actions, df.stats.packets, df.stats.bytes)
+
+
+def have_text(h: planner.HaveFlow, names: Optional[dict], printer: Optional[DumpPrinter] = None) -> str:
+    if printer is None:
+        printer = DumpPrinter(port_names=names)
+    try:
+        return printer.flow_text(h.key, h.mask, h.actions)
+    except DpifError as exc:
+        raise _where(exc, "installed flow") from None
+
+
+def gather(dpif: Dpif, dp: str, names: Optional[dict]) -> List[str]:
+    """Every installed flow's text, sorted: printed straight from the dump's
+    bytes (no identity, no canonical form is needed to print)."""
+    printer = DumpPrinter(port_names=names)
+    text = printer.flow_text
+    out = []
+    try:
+        for df in dpif.flow_dump(dp):
+            out.append(text(df.key or b"", df.mask, df.actions or b""))
+    except DpifError as exc:
+        raise _where(exc, "datapath '%s' dump" % dp) from None
+    out.sort()
+    return out
 
 
 def want_text(w: planner.WantFlow, names: Optional[dict], actions: Optional[bytes] = None) -> str:
@@ -201,12 +242,13 @@ def table_texts(have: Dict[bytes, planner.HaveFlow], wanted: Optional[Wanted], n
     """Text of every installed flow, keyed by identity. A flow we installed
     with the wanted actions prints as the wanted flow does."""
     out = {}
+    printer = DumpPrinter(port_names=names)
     for ident, h in have.items():
         w = wanted.by_ufid.get(ident) if wanted is not None else None
         if w is not None and (h.actions == w.actions or h.actions == w.echo):
             out[ident] = want_text(w, names)
         else:
-            out[ident] = have_text(h, names)
+            out[ident] = have_text(h, names, printer)
     return out
 
 
@@ -244,8 +286,9 @@ def _undo_ops(p: planner.Plan, ops: list, failed: set) -> list:
 def apply_plan(dpif: Dpif, dp: str, p: planner.Plan, names: Optional[dict]) -> None:
     """Send the plan as one batch; all or nothing."""
     ops = _ops_for(p)
-    texts = [have_text(h, names) for h in p.delete] + \
-        [want_text(m.want, names, m.actions) if m.want else have_text(m.have, names) for m in p.modify] + \
+    printer = DumpPrinter(port_names=names)
+    texts = [have_text(h, names, printer) for h in p.delete] + \
+        [want_text(m.want, names, m.actions) if m.want else have_text(m.have, names, printer) for m in p.modify] + \
         [want_text(w, names) for w in p.create]
     errors = dpif.operate(dp, ops)
     if not errors:
@@ -385,8 +428,7 @@ def run(params: dict, check_mode: bool, diff: bool) -> dict:
         dpif.require(dp)
         numbers, names = _port_maps(dpif, dp, params.get("names", False))
         if state == "gathered":
-            have = read_table(dpif, dp, None)
-            return {"changed": False, "gathered": sorted(table_texts(have, None, names).values())}
+            return {"changed": False, "gathered": gather(dpif, dp, names)}
         wanted = load_wanted(params, numbers, dp) if (params.get("config") or params.get("src")) else None
         if wanted is None and state != "deleted":
             raise DpifError(errno.EINVAL, "check arguments", "datapath '%s'" % dp,

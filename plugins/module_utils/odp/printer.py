@@ -1,0 +1,123 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, dpif.ovs contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Dumped flows printed straight from the kernel's bytes: the gathered hot path.
+
+``text.format_flow(wire.decode_flow(...))`` decodes every attribute into the
+model and formats every field, about 50 us a flow. A dump repeats itself:
+the kernel sends each flow's whole key, mostly wildcarded attributes that
+are the same bytes in every flow of a megaflow shape, and few distinct
+action lists. So :class:`DumpPrinter` works per mask ("shape"): the mask is
+decoded once per distinct mask, and each key attribute's text is memoised
+by its raw bytes (header included) under that mask. Only attributes not
+seen before are decoded and formatted, by the same code as the model path,
+so the text is the same byte for byte (the unit tests compare both on
+generated flows).
+
+The memos are bounded (emptied when full) so that a table of unique
+attributes costs memory like the model path, not more.
+"""
+
+from __future__ import absolute_import, annotations, division, print_function
+
+__metaclass__ = type
+
+import struct
+
+from ansible_collections.dpif.ovs.plugins.module_utils.odp import keys as K
+from ansible_collections.dpif.ovs.plugins.module_utils.odp import text as T
+from ansible_collections.dpif.ovs.plugins.module_utils.odp.wire import CTX_ACTIONS, CTX_KEY, decode_attrs
+
+_HDR = struct.Struct("=HH")
+_TYPE_MASK = 0x3FFF
+#: Distinct masks remembered, and texts remembered per mask and for actions.
+SHAPES_MAX = 1024
+MEMO_MAX = 8192
+
+
+class _Shape:
+    """What one mask means for printing: its attributes by type, and the
+    text of each key attribute seen under it, by the attribute's raw bytes."""
+
+    __slots__ = ("mdict", "memo", "tail")
+
+    def __init__(self, mask: bytes | None):
+        if mask is None:
+            self.mdict = None
+        else:
+            self.mdict = dict(decode_attrs(mask, CTX_KEY, "mask"))
+        self.memo = {}
+        self.tail = T.missing_eth_type_text(self.mdict) if self.mdict is not None else ""
+
+
+class DumpPrinter:
+    """dump-flows text (terse, or ``-m`` with ``verbose``) of flows given as
+    the payloads of OVS_FLOW_ATTR_KEY, _MASK and _ACTIONS.
+
+    Raises FlowSyntaxError, as :func:`wire.decode_flow` does, for bytes that
+    are not well-formed attributes."""
+
+    def __init__(self, verbose: bool = False, port_names: dict | None = None):
+        self.verbose = verbose
+        self.names = port_names
+        self._shapes = {}
+        self._actions = {}
+
+    def key_text(self, key: bytes, mask: bytes | None) -> str:
+        shape = self._shapes.get(mask)
+        if shape is None:
+            if len(self._shapes) >= SHAPES_MAX:
+                self._shapes.clear()
+            shape = self._shapes[mask] = _Shape(mask)
+        memo = shape.memo
+        unpack = _HDR.unpack_from
+        out = []
+        has_ethtype = False
+        off = 0
+        end = len(key)
+        while off < end:
+            if end - off < 4:
+                decode_attrs(key, CTX_KEY, "key")       # raises with the reason
+            ln, t = unpack(key, off)
+            nxt = off + ln
+            if ln < 4 or nxt > end:
+                decode_attrs(key, CTX_KEY, "key")
+            raw = key[off:nxt]
+            item = memo.get(raw, memo)
+            if item is memo:
+                item = self._key_item(shape, raw)
+            if item is not None:
+                out.append(item)
+            if t & _TYPE_MASK == K.KEY_ETHERTYPE:
+                has_ethtype = True
+            off = (nxt + 3) & ~3
+        if not out:
+            text = "<empty>" if not key else ""
+        else:
+            text = ",".join(out)
+        if not has_ethtype and key:
+            text += shape.tail
+        return text
+
+    def _key_item(self, shape: _Shape, raw: bytes):
+        ((t, p),) = decode_attrs(raw, CTX_KEY, "key")
+        item = T.key_item_text(t, p, shape.mdict, self.verbose, self.names)
+        memo = shape.memo
+        if len(memo) >= MEMO_MAX:
+            memo.clear()
+        memo[raw] = item
+        return item
+
+    def actions_text(self, actions: bytes) -> str:
+        text = self._actions.get(actions)
+        if text is None:
+            text = T.format_actions(decode_attrs(actions, CTX_ACTIONS, "actions") if actions else (),
+                                    port_names=self.names)
+            if len(self._actions) >= MEMO_MAX:
+                self._actions.clear()
+            self._actions[actions] = text
+        return text
+
+    def flow_text(self, key: bytes, mask: bytes | None, actions: bytes) -> str:
+        """``KEY ACTIONS``, the form add-flows takes and ``gathered`` returns."""
+        return self.key_text(key, mask) + " " + self.actions_text(actions)
