@@ -126,3 +126,39 @@ def decode_flow(key: bytes, mask: bytes | None = None, actions: bytes | None = N
                 None if mask is None else decode_attrs(mask, CTX_KEY, "mask"),
                 decode_attrs(actions, CTX_ACTIONS, "actions") if actions else (),
                 ufid)
+
+
+# An empty OVS_TUNNEL_KEY_ATTR_PAD as the kernel writes it: the kernel pads a
+# tunnel set it echoes so that tun_id sits 8-byte aligned in *its* reply, so
+# whether the PAD is there depends on where the flow landed in the dump.
+_TUN_PAD_ATTR = _HDR.pack(4, K.TUN_PAD)
+
+
+def actions_without_tunnel_pad(actions: bytes) -> bytes:
+    """``actions`` with the kernel's alignment PAD left out of top-level
+    tunnel sets (``set(tunnel(...))``, also inside ``clone``); ``actions``
+    itself when it has none. Comparing that with what was sent tells an
+    unchanged tunnel flow without decoding it (a PAD-free list, the common
+    case, costs one substring search)."""
+    if _TUN_PAD_ATTR not in actions:
+        return actions
+    try:
+        acts = decode_attrs(actions, CTX_ACTIONS, "actions")
+    except FlowSyntaxError:
+        return actions
+    stripped = _strip_pad(acts)
+    return actions if stripped == acts else encode_attrs(stripped)
+
+
+def _strip_pad(acts: tuple) -> tuple:
+    out = []
+    for t, p in acts:
+        if p.__class__ is tuple:
+            if t == A.ACT_SET:
+                p = tuple((kt, tuple(a for a in kp if a[0] != K.TUN_PAD))
+                          if kt == K.KEY_TUNNEL and kp.__class__ is tuple else (kt, kp) for kt, kp in p)
+            elif t == A.ACT_CLONE:
+                p = _strip_pad(p)
+        out.append((t, p))
+    return tuple(out)
+

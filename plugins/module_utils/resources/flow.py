@@ -29,7 +29,6 @@ from ansible_collections.dpif.ovs.plugins.module_utils.odp import flow_ufid, ufi
 from ansible_collections.dpif.ovs.plugins.module_utils.odp.model import Flow, canonical
 from ansible_collections.dpif.ovs.plugins.module_utils.odp.printer import DumpPrinter
 from ansible_collections.dpif.ovs.plugins.module_utils.odp.rules import check_encoded_size, validate
-from ansible_collections.dpif.ovs.plugins.module_utils.odp.structured import flow_from_struct, flow_to_struct
 from ansible_collections.dpif.ovs.plugins.module_utils.odp.text import (
     format_actions,
     format_key,
@@ -43,6 +42,14 @@ from ansible_collections.dpif.ovs.plugins.module_utils.odp.wire import decode_fl
 COMMANDS_SHOWN = 1000
 #: How many fix-up notes become warnings before they are only counted.
 NOTES_SHOWN = 20
+
+
+def _structured():
+    """The structured form's module, imported on first use: it loads
+    jsonschema, about 0.3 s of a task's start-up in the sandbox, which a
+    text-only or src run never needs."""
+    from ansible_collections.dpif.ovs.plugins.module_utils.odp import structured
+    return structured
 
 
 def flow_text(flow: Flow, port_names: Optional[dict] = None) -> str:
@@ -67,7 +74,7 @@ class Wanted:
         self.notes: List[str] = []
         self.flow_notes: Dict[bytes, tuple] = {}
         self.cache: Optional[FlowCache] = None
-        self.src_lines: List[tuple] = []     # (line, want) of the src file, for the cache
+        self.src_lines: List[tuple] = []     # (line, want, cache entry | None) of the src file
 
     def add(self, flow: Flow, where: str, source: Optional[str]) -> planner.WantFlow:
         try:
@@ -78,14 +85,17 @@ class Wanted:
             check_encoded_size(source or "", key_b, mask_b, actions_b)
         except DpifError as exc:
             raise _where(exc, where) from None
-        want = planner.WantFlow(ufid=ufid_of_wire(key_b, mask_b), flow=canon, key=key_b, mask=mask_b,
+        # The model is not kept: the bytes say it all, and 100k models would
+        # cost about 3 KB each. canonical_flow() decodes the few needed again.
+        want = planner.WantFlow(ufid=ufid_of_wire(key_b, mask_b), flow=None, key=key_b, mask=mask_b,
                                 actions=actions_b)
         return self._register(want, tuple(notes), where)
 
-    def add_cached(self, entry: tuple, where: str) -> planner.WantFlow:
+    def add_cached(self, entry: tuple, where: str, line: str) -> planner.WantFlow:
         ufid, key, mask, actions, text, notes, echo = entry
-        want = planner.WantFlow(ufid=ufid, flow=None, key=key, mask=mask, actions=actions, text=text, echo=echo)
-        return self._register(want, tuple(notes), where)
+        # text None: the line is already printed the way dump-flows prints it.
+        want = planner.WantFlow(ufid, None, key, mask, actions, line if text is None else text, echo)
+        return self._register(want, tuple(notes) if notes else (), where)
 
     def _register(self, want: planner.WantFlow, notes: tuple, where: str) -> planner.WantFlow:
         for note in notes:
@@ -110,11 +120,14 @@ class Wanted:
         if cache is None or not cache.usable:
             return
         keep = set()
-        for line, want in self.src_lines:
+        for line, want, cached in self.src_lines:
             keep.add(line)
-            entry = (want.ufid, want.key, want.mask, want.actions, want_text(want, names),
+            if cached is not None and cached[6] == want.echo:
+                continue            # a hit that learned nothing new
+            text = want_text(want, names)
+            entry = (want.ufid, want.key, want.mask, want.actions, None if text == line else text,
                      self.flow_notes.get(want.ufid, ()), want.echo)
-            if cache.get(line) != entry:
+            if cached != entry:
                 cache.put(line, entry)
         cache.save(keep)
 
@@ -128,7 +141,7 @@ def load_wanted(params: dict, port_numbers: Optional[dict], datapath: Optional[s
                 flow = parse_flow(item, port_numbers=port_numbers)
                 source = item
             elif isinstance(item, dict):
-                flow = flow_from_struct(item, port_numbers=port_numbers)
+                flow = _structured().flow_from_struct(item, port_numbers=port_numbers)
                 source = None
             else:
                 raise DpifError(errno.EINVAL, "check flows", "",
@@ -154,14 +167,14 @@ def load_wanted(params: dict, port_numbers: Optional[dict], datapath: Optional[s
             where = "%s line %d" % (src, n)
             entry = cache.get(line) if cache is not None else None
             if entry is not None:
-                want = wanted.add_cached(entry, where)
+                want = wanted.add_cached(entry, where, line)
             else:
                 try:
                     flow = parse_flow(line, port_numbers=port_numbers)
                 except DpifError as exc:
                     raise _where(exc, where) from None
                 want = wanted.add(flow, where, line)
-            wanted.src_lines.append((line, want))
+            wanted.src_lines.append((line, want, entry))
     return wanted
 
 
@@ -230,12 +243,21 @@ def gather(dpif: Dpif, dp: str, names: Optional[dict]) -> List[str]:
 
 def want_text(w: planner.WantFlow, names: Optional[dict], actions: Optional[bytes] = None) -> str:
     """The wanted flow's text, or with other ``actions`` (wire bytes)."""
+    printer = _printer(names)
     if actions is None:
         if not w.text:
-            w.text = flow_text(w.canonical_flow(), names)
+            w.text = printer.flow_text(w.key, w.mask or None, w.actions)
         return w.text
-    flow = w.canonical_flow()
-    return flow_text(Flow(flow.key, flow.mask, decode_flow(b"", None, actions).actions), names)
+    return printer.flow_text(w.key, w.mask or None, actions)
+
+
+_last_printer = [None, None]     # (names, DumpPrinter): texts of one run share the memos
+
+
+def _printer(names: Optional[dict]) -> DumpPrinter:
+    if _last_printer[1] is None or _last_printer[0] is not names:
+        _last_printer[:] = [names, DumpPrinter(port_names=names)]
+    return _last_printer[1]
 
 
 def table_texts(have: Dict[bytes, planner.HaveFlow], wanted: Optional[Wanted], names: Optional[dict]) -> Dict[bytes, str]:
@@ -392,7 +414,7 @@ def run_offline(params: dict) -> dict:
                 flow, stats = parse_dump_line(line)
             except DpifError as exc:
                 raise _where(exc, "running_config line %d" % n) from None
-            item = flow_to_struct(flow)
+            item = _structured().flow_to_struct(flow)
             if flow.ufid is not None:
                 item["ufid"] = ufid_to_text(flow.ufid)
             if stats is not None:
