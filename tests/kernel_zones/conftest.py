@@ -65,4 +65,3 @@ def fdp(dpif, dp):
     dpif.port_add(dp, PortRequest(name="fa" + dp, type="internal", port_no=1))
     dpif.port_add(dp, PortRequest(name="fb" + dp, type="internal", port_no=2))
     return dp
-

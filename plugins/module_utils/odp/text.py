@@ -708,6 +708,10 @@ def _key_parser(name, ctx, pos):
 # texts that depend on a port-name map bypass it. Emptied when full.
 _KEY_CACHE = {}
 _KEY_CACHE_MAX = 4096
+# Only texts up to this long are cached: short ones (in_port(3), eth(),
+# eth_type(0x0800), tcp_flags(0/0)) recur, long ones (an ipv4(...) with
+# addresses) are mostly unique and would only push the short ones out.
+_CACHE_TEXT_MAX = 28
 
 
 def _parse_key_list(s, i, end, ctx, depth):
@@ -753,9 +757,10 @@ def _parse_key_list(s, i, end, ctx, depth):
         keys.append((num, kk))
         masks.append((num, mm))
         if cache is not None:
-            if len(cache) >= _KEY_CACHE_MAX:
-                cache.clear()
-            cache[text] = (num, kk, mm)
+            if len(text) <= _CACHE_TEXT_MAX:
+                if len(cache) >= _KEY_CACHE_MAX:
+                    cache.clear()
+                cache[text] = (num, kk, mm)
         i = nxt
     return tuple(keys), tuple(masks)
 
@@ -1291,9 +1296,10 @@ def _parse_action_list(s, i, end, ctx, depth, what="actions"):
             act = _parse_action(s, name, i, None, None, ctx, depth)
         append(act)
         if cache is not None:
-            if len(cache) >= _ACT_CACHE_MAX:
-                cache.clear()
-            cache[text] = act
+            if len(text) <= _CACHE_TEXT_MAX:
+                if len(cache) >= _ACT_CACHE_MAX:
+                    cache.clear()
+                cache[text] = act
         i = j
     return tuple(out)
 
@@ -2150,9 +2156,10 @@ def _fast_key(s, end, ctx):
             # Position 0: on any error the caller re-parses the line with the
             # general parser, which reports the real position.
             kk, mm = parser(body, 0, ctx, 0)
-            if len(cache) >= _KEY_CACHE_MAX:
-                cache.clear()
-            cache[part] = (num, kk, mm)
+            if len(part) <= _CACHE_TEXT_MAX:
+                if len(cache) >= _KEY_CACHE_MAX:
+                    cache.clear()
+                cache[part] = (num, kk, mm)
         else:
             num, kk, mm = hit
         keys.append((num, kk))
@@ -2179,9 +2186,10 @@ def _fast_nested_key(key, ctx):
                 raise _NotFast
             num, parser = p
             kk, mm = parser(body[:-1], bs, ctx, 0)
-            if len(cache) >= _KEY_CACHE_MAX:
-                cache.clear()
-            cache[item] = (num, kk, mm)
+            if len(item) <= _CACHE_TEXT_MAX:
+                if len(cache) >= _KEY_CACHE_MAX:
+                    cache.clear()
+                cache[item] = (num, kk, mm)
         else:
             num, kk, mm = hit
         keys.append((num, kk))
