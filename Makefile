@@ -79,6 +79,7 @@ demo: deps
 	$(SANDBOX) demo/run
 
 bench: deps
+	$(PY) tests/bench/bench_odp.py --flows 100000
 	$(SANDBOX) $(PY) tests/bench/run.py
 
 clean:

@@ -21,8 +21,8 @@ differ from a parse:
 
 It is only a cache: a missing, unreadable, foreign or corrupt file is
 ignored (and rewritten), and nothing in it describes kernel state. Files are
-written atomically, mode 0600, under ``/var/cache/dpif-ovs`` when writable,
-else ``~/.cache/dpif-ovs``, one per (datapath, src path).
+written atomically (or appended to), mode 0600, under ``/var/cache/dpif-ovs``
+when writable, else ``~/.cache/dpif-ovs``, one per datapath.
 """
 
 from __future__ import absolute_import, annotations, division, print_function
@@ -33,10 +33,11 @@ import hashlib
 import marshal
 import os
 import pkgutil
+import struct
 import tempfile
 from typing import Dict, Optional, Tuple
 
-FORMAT = 2
+FORMAT = 3
 _ODP_FILES = ("keys.py", "actions.py", "model.py", "rules.py", "text.py", "wire.py", "printer.py", "__init__.py")
 _SOURCES = (
     ("ansible_collections.dpif.ovs.plugins.module_utils.odp", _ODP_FILES),
@@ -76,18 +77,31 @@ def default_dir() -> str:
 
 
 class FlowCache:
-    """The cached lines of one (datapath, src file) under one context."""
+    """The cached lines of one datapath's ``src`` under one context.
+
+    One file per datapath, not per src path: a file templated to a new
+    path each run, or a new version of the table next to the old one, still
+    finds the lines it shares with the last run.
+
+    The file is a sequence of frames (u64 length + marshal blob): a header,
+    then whole or partial ``{line: entry}`` maps, later frames overriding
+    earlier ones. A run that learns a few entries appends one small frame
+    instead of rewriting a 40 MB file; the file is rewritten whole when
+    lines no longer listed make up more than a quarter of it."""
 
     def __init__(self, path: str, context: tuple):
         self.path = path
         self.context = repr(context)
         self.lines: Dict[str, Entry] = {}
-        self.dirty = False
+        self.new: Dict[str, Entry] = {}      # put since load: the next frame
+        self.loaded = False                  # the file held a valid header for this context
         self.stamp = code_stamp()
 
     @classmethod
     def for_src(cls, datapath: str, src: str, context: tuple, directory: Optional[str] = None) -> FlowCache:
-        name = hashlib.sha256(("%s\0%s" % (datapath, os.path.realpath(src))).encode()).hexdigest()[:24]
+        """The cache for ``datapath``'s src file (``src`` itself is only
+        read, not part of the cache's name)."""
+        name = hashlib.sha256(datapath.encode()).hexdigest()[:24]
         cache = cls(os.path.join(directory or default_dir(), name + ".cache"), context)
         cache.load()
         return cache
@@ -96,46 +110,90 @@ class FlowCache:
     def usable(self) -> bool:
         return self.stamp is not None
 
+    def _header(self) -> dict:
+        return {"format": FORMAT, "stamp": self.stamp, "context": self.context}
+
     def load(self) -> None:
         if not self.usable:
             return
+        # One read, then loads per frame: marshal.load on a file object reads
+        # object by object through Python calls, 4x slower at 40 MB.
         try:
-            # One read, then loads: marshal.load on a file object reads
-            # object by object through Python calls, 4x slower at 40 MB.
             with open(self.path, "rb") as fh:
-                data = marshal.loads(fh.read())
-        except (OSError, EOFError, ValueError, TypeError):
+                data = fh.read()
+        except OSError:
             return
-        if (isinstance(data, dict) and data.get("format") == FORMAT and data.get("stamp") == self.stamp
-                and data.get("context") == self.context and isinstance(data.get("lines"), dict)):
-            self.lines = data["lines"]
+        lines = {}
+        try:
+            frames = _frames(data)
+            if next(frames, None) != self._header():
+                return
+            for frame in frames:
+                if not isinstance(frame, dict):
+                    return
+                lines.update(frame)
+        except (EOFError, ValueError, TypeError, struct.error):
+            return          # corrupt or cut short: start afresh
+        self.lines = lines
+        self.loaded = True
 
     def get(self, line: str) -> Optional[Entry]:
         return self.lines.get(line)
 
     def put(self, line: str, entry: Entry) -> None:
         self.lines[line] = entry
-        self.dirty = True
+        self.new[line] = entry
 
     def save(self, keep) -> None:
-        """Write the entries of the lines in ``keep`` (the file's current
-        lines), dropping the rest, when anything changed."""
+        """Record the entries put since load. ``keep`` is the file's current
+        lines: when the others outweigh a quarter of the cache, the file is
+        rewritten with the ``keep`` lines only."""
         if not self.usable:
             return
-        if not self.dirty and len(self.lines) == len(keep):
-            return
-        lines = dict((k, v) for k, v in self.lines.items() if k in keep)
-        data = {"format": FORMAT, "stamp": self.stamp, "context": self.context, "lines": lines}
+        stale = len(self.lines) - len(keep)
+        if self.loaded and stale * 4 <= len(self.lines):
+            if not self.new:
+                return
+            self._write([self.new], append=True)
+        else:
+            lines = self.lines if stale <= 0 else dict((k, v) for k, v in self.lines.items() if k in keep)
+            self._write([self._header(), lines], append=False)
+        self.new = {}
+
+    def _write(self, frames: list, append: bool) -> None:
+        blob = b"".join(_FRAME.pack(len(b)) + b for b in (marshal.dumps(f) for f in frames))
         directory = os.path.dirname(self.path)
         try:
             os.makedirs(directory, mode=0o700, exist_ok=True)
+            if append:
+                # One write of whole frames; load drops a torn last frame.
+                with open(self.path, "ab") as fh:
+                    fh.write(blob)
+                return
             fd, tmp = tempfile.mkstemp(dir=directory, prefix=".tmp-")
             try:
                 with os.fdopen(fd, "wb") as fh:
-                    fh.write(marshal.dumps(data))
+                    fh.write(blob)
                 os.replace(tmp, self.path)
             except BaseException:
                 os.unlink(tmp)
                 raise
+            self.loaded = True
         except OSError:
             pass   # a cache that cannot be written is only slower next time
+
+
+_FRAME = struct.Struct("<Q")
+
+
+def _frames(data: bytes):
+    """The marshal objects of ``data``'s frames. A frame cut short (a write
+    that did not finish) ends the sequence: what came before it stands."""
+    off = 0
+    while off + _FRAME.size <= len(data):
+        (size,) = _FRAME.unpack_from(data, off)
+        off += _FRAME.size
+        if off + size > len(data):
+            return
+        yield marshal.loads(data[off:off + size])
+        off += size

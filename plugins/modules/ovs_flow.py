@@ -75,10 +75,10 @@ options:
     default: false
   cache:
     description:
-      - Keep a parse cache of I(src) on the managed host (C(/var/cache/dpif-ovs), or C(~/.cache/dpif-ovs) when not
-        root; C(DPIF_OVS_CACHE_DIR) overrides), so that later runs over the same file parse only the lines that
-        changed. The cache holds what parsing gives again, never kernel state; a missing or stale cache only
-        costs time.
+      - Keep a parse cache of I(src) on the managed host, one per datapath (C(/var/cache/dpif-ovs), or
+        C(~/.cache/dpif-ovs) when not root; C(DPIF_OVS_CACHE_DIR) overrides), so that later runs parse only the
+        lines the last run did not see, whatever path the file has now. The cache holds what parsing gives
+        again, never kernel state; a missing or stale cache only costs time.
     type: bool
     default: true
   fix:

@@ -10,6 +10,7 @@ install (empty dp)     ovs_flow src=FILE overridden     add-flows FILE
 no-change run          ovs_flow, same file again        mod-flows FILE; dump-flows
 change 1%              ovs_flow replaced, 1% actions    (ratio to our no-change run)
 gathered               ovs_flow state=gathered          dump-flows
+dump+print             the same, in this warm process   dump-flows
 =====================  ==============================  =============================
 
 "Ours" is the module's own entry point in a fresh process, as a task runs it
@@ -117,6 +118,20 @@ def floor(path, batch):
     return seconds
 
 
+def dump_print():
+    """Dump and print the whole table in this (warm) process: the flow
+    language's decode+print, next to ovs-dpctl dump-flows; (seconds, lines)."""
+    from ansible_collections.dpif.ovs.plugins.module_utils.dpif.frontend import Dpif
+    from ansible_collections.dpif.ovs.plugins.module_utils.resources.flow import gather
+    dpif = Dpif.open_system()
+    try:
+        t0 = time.perf_counter()
+        lines = gather(dpif, DP, None)
+        return time.perf_counter() - t0, len(lines)
+    finally:
+        dpif.close()
+
+
 def bench(count, workdir, e2e):
     table = os.path.join(workdir, "table-%d.flows" % count)
     changed_table = os.path.join(workdir, "table-%d-1pct.flows" % count)
@@ -147,6 +162,10 @@ def bench(count, workdir, e2e):
     if len(res["gathered"]) != count:
         raise SystemExit("gathered %d flows, not %d" % (len(res["gathered"]), count))
     rows.append(("gathered", t, dp_dump, "dump-flows", 1.0, rss))
+    t, n = dump_print()
+    if n != count:
+        raise SystemExit("dump+print saw %d flows, not %d" % (n, count))
+    rows.append(("dump+print, in-process", t, dp_dump, "dump-flows", 1.0, 0))
     e2e_times = {}
     if e2e:
         sh("ovs-dpctl del-flows %s" % DP)
@@ -176,9 +195,9 @@ def main():
             for name, ours, peer, peer_name, target, rss in rows:
                 ratio = ours / peer if peer else float("inf")
                 verdict = "ok" if ratio <= target else "MISSED"
-                print("%-26s %8d %10.2f %8.2f %7.2f %7.2f  %-6s %9s %8.0f   (peer: %s)" % (
+                print("%-26s %8d %10.2f %8.2f %7.2f %7.2f  %-6s %9s %8s   (peer: %s)" % (
                     name, count, ours, peer, ratio, target, verdict,
-                    "%.1f" % e2e[name] if name in e2e else "-", rss, peer_name))
+                    "%.1f" % e2e[name] if name in e2e else "-", "%.0f" % rss if rss else "-", peer_name))
             print("%-26s %8d %10.2f %8.2f %7.2f %7s  %-6s   (pre-encoded, batches of 64, vs add-flows)" % (
                 "floor", count, floor_s, dp_add, floor_s / dp_add, "", ""))
     sh("ovs-dpctl del-dp %s" % DP)

@@ -50,16 +50,66 @@ def test_second_load_hits_and_equals_a_parse(tmp_path, monkeypatch):
     assert summary(uncached) == summary(first)
 
 
-def test_changed_line_is_parsed_others_hit(tmp_path, monkeypatch):
+def _cache(tmp_path):
+    return flowcache.FlowCache.for_src("dp0", str(tmp_path / "dp.flows"), (True, (("p1", 1),), False))
+
+
+def _cache_file(tmp_path):
+    (path,) = [os.path.join(str(tmp_path / "cache"), n) for n in os.listdir(str(tmp_path / "cache"))]
+    return path
+
+
+def test_changed_line_is_parsed_others_hit_and_appended(tmp_path, monkeypatch):
     monkeypatch.setenv("DPIF_OVS_CACHE_DIR", str(tmp_path / "cache"))
     load(tmp_path, LINES).save_cache(None)
+    size = os.path.getsize(_cache_file(tmp_path))
+    inode = os.stat(_cache_file(tmp_path)).st_ino
     changed = LINES[:2] + [LINES[2].replace(",2", ",3")]
     parsed = _parsed(monkeypatch)
     wanted = load(tmp_path, changed)
     assert parsed == changed[2:]
     wanted.save_cache(None)
-    cache = flowcache.FlowCache.for_src("dp0", str(tmp_path / "dp.flows"), (True, (("p1", 1),), False))
-    assert set(cache.lines) == set(changed)                    # the old line was dropped
+    # One new entry: appended as a small frame, the file is not rewritten.
+    assert os.stat(_cache_file(tmp_path)).st_ino == inode
+    assert size < os.path.getsize(_cache_file(tmp_path)) < 2 * size
+    assert set(_cache(tmp_path).lines) == set(LINES) | set(changed)
+    del parsed[:]
+    again = load(tmp_path, changed)
+    assert parsed == [] and summary(again) == summary(wanted)
+    before = os.path.getsize(_cache_file(tmp_path))
+    again.save_cache(None)      # nothing learned: nothing written
+    assert os.path.getsize(_cache_file(tmp_path)) == before
+
+
+def test_stale_lines_are_dropped_when_they_outweigh_a_quarter(tmp_path, monkeypatch):
+    monkeypatch.setenv("DPIF_OVS_CACHE_DIR", str(tmp_path / "cache"))
+    load(tmp_path, LINES).save_cache(None)
+    other = [line.replace(" ", ",skb_mark(0x7) ", 1) for line in LINES]   # three new lines
+    load(tmp_path, other).save_cache(None)
+    assert set(_cache(tmp_path).lines) == set(other)        # 3 of 6 stale: rewritten
+
+
+def test_the_cache_is_per_datapath_not_per_path(tmp_path, monkeypatch):
+    """A table templated to a new path each run still hits."""
+    monkeypatch.setenv("DPIF_OVS_CACHE_DIR", str(tmp_path / "cache"))
+    load(tmp_path, LINES).save_cache(None)
+    moved = tmp_path / "elsewhere.flows"
+    moved.write_text("\n".join(LINES) + "\n")
+    parsed = _parsed(monkeypatch)
+    F.load_wanted({"src": str(moved), "fix": True}, {"p1": 1}, "dp0")
+    assert parsed == []
+    F.load_wanted({"src": str(moved), "fix": True}, {"p1": 1}, "dp1")
+    assert parsed == LINES                                  # another datapath: its own cache
+
+
+def test_a_torn_last_frame_keeps_the_frames_before_it(tmp_path, monkeypatch):
+    monkeypatch.setenv("DPIF_OVS_CACHE_DIR", str(tmp_path / "cache"))
+    load(tmp_path, LINES).save_cache(None)
+    with open(_cache_file(tmp_path), "ab") as fh:
+        fh.write(b"\xff\x00\x00\x00\x00\x00\x00\x00partial")
+    parsed = _parsed(monkeypatch)
+    load(tmp_path, LINES)
+    assert parsed == []
 
 
 def test_other_context_or_corrupt_file_is_ignored(tmp_path, monkeypatch):
