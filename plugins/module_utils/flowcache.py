@@ -161,19 +161,24 @@ class FlowCache:
         self.new = {}
 
     def _write(self, frames: list, append: bool) -> None:
-        blob = b"".join(_FRAME.pack(len(b)) + b for b in (marshal.dumps(f) for f in frames))
+        pieces = []
+        for frame in frames:
+            blob = marshal.dumps(frame)
+            pieces.append(_FRAME.pack(len(blob)))
+            pieces.append(blob)
         directory = os.path.dirname(self.path)
         try:
             os.makedirs(directory, mode=0o700, exist_ok=True)
             if append:
                 # One write of whole frames; load drops a torn last frame.
                 with open(self.path, "ab") as fh:
-                    fh.write(blob)
+                    fh.write(b"".join(pieces))
                 return
             fd, tmp = tempfile.mkstemp(dir=directory, prefix=".tmp-")
             try:
                 with os.fdopen(fd, "wb") as fh:
-                    fh.write(blob)
+                    for piece in pieces:    # no joined copy of a 40 MB blob
+                        fh.write(piece)
                 os.replace(tmp, self.path)
             except BaseException:
                 os.unlink(tmp)
@@ -189,6 +194,7 @@ _FRAME = struct.Struct("<Q")
 def _frames(data: bytes):
     """The marshal objects of ``data``'s frames. A frame cut short (a write
     that did not finish) ends the sequence: what came before it stands."""
+    data = memoryview(data)     # frames are read in place, not copied out
     off = 0
     while off + _FRAME.size <= len(data):
         (size,) = _FRAME.unpack_from(data, off)

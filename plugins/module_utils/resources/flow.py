@@ -70,13 +70,19 @@ class Wanted:
         self.fix = fix
         self.flows: List[planner.WantFlow] = []
         self.by_ufid: Dict[bytes, planner.WantFlow] = {}
-        self.where: Dict[bytes, str] = {}
+        # Where each flow was listed: "config[3]", or a src line number (an
+        # int: 100k "file line N" strings would cost memory for no reader).
+        self.where: Dict[bytes, object] = {}
+        self.src: Optional[str] = None
         self.notes: List[str] = []
-        self.flow_notes: Dict[bytes, tuple] = {}
+        self.flow_notes: Dict[bytes, tuple] = {}     # only flows with notes
         self.cache: Optional[FlowCache] = None
         self.src_lines: List[tuple] = []     # (line, want, cache entry | None) of the src file
 
-    def add(self, flow: Flow, where: str, source: Optional[str]) -> planner.WantFlow:
+    def where_text(self, where) -> str:
+        return "%s line %d" % (self.src, where) if where.__class__ is int else where
+
+    def add(self, flow: Flow, where, source: Optional[str]) -> planner.WantFlow:
         try:
             flow, notes = validate(flow, fix=self.fix, text=source, check_size=False)
             canon = canonical(flow)
@@ -84,34 +90,35 @@ class Wanted:
             key_b, mask_b, actions_b = encode_attrs(key), encode_attrs(mask), encode_attrs(actions)
             check_encoded_size(source or "", key_b, mask_b, actions_b)
         except DpifError as exc:
-            raise _where(exc, where) from None
+            raise _where(exc, self.where_text(where)) from None
         # The model is not kept: the bytes say it all, and 100k models would
         # cost about 3 KB each. canonical_flow() decodes the few needed again.
         want = planner.WantFlow(ufid=ufid_of_wire(key_b, mask_b), flow=None, key=key_b, mask=mask_b,
                                 actions=actions_b)
         return self._register(want, tuple(notes), where)
 
-    def add_cached(self, entry: tuple, where: str, line: str) -> planner.WantFlow:
+    def add_cached(self, entry: tuple, where, line: str) -> planner.WantFlow:
         ufid, key, mask, actions, text, notes, echo = entry
         # text None: the line is already printed the way dump-flows prints it.
         want = planner.WantFlow(ufid, None, key, mask, actions, line if text is None else text, echo)
         return self._register(want, tuple(notes) if notes else (), where)
 
-    def _register(self, want: planner.WantFlow, notes: tuple, where: str) -> planner.WantFlow:
+    def _register(self, want: planner.WantFlow, notes: tuple, where) -> planner.WantFlow:
         for note in notes:
-            self.notes.append("%s: %s" % (where, note))
+            self.notes.append("%s: %s" % (self.where_text(where), note))
         prev = self.by_ufid.get(want.ufid)
         if prev is not None:
             # Both are canonical encodings: equal actions are equal bytes.
             if prev.actions != want.actions:
-                raise DpifError(errno.EINVAL, "check flows", where,
+                raise DpifError(errno.EINVAL, "check flows", self.where_text(where),
                                 "the same flow (same key and mask) as %s, with other actions; list each flow once"
-                                % self.where[want.ufid])
+                                % self.where_text(self.where[want.ufid]))
             return prev
         self.flows.append(want)
         self.by_ufid[want.ufid] = want
         self.where[want.ufid] = where
-        self.flow_notes[want.ufid] = notes
+        if notes:
+            self.flow_notes[want.ufid] = notes
         return want
 
     def save_cache(self, names: Optional[dict]) -> None:
@@ -156,6 +163,7 @@ def load_wanted(params: dict, port_numbers: Optional[dict], datapath: Optional[s
                 lines = fh.readlines()
         except OSError as exc:
             raise DpifError(exc.errno or errno.EIO, "read flows", "src '%s'" % src, exc.strerror) from None
+        wanted.src = src
         cache = None
         if datapath and params.get("cache", True):
             context = (wanted.fix, tuple(sorted((port_numbers or {}).items())), bool(params.get("names")))
@@ -164,16 +172,15 @@ def load_wanted(params: dict, port_numbers: Optional[dict], datapath: Optional[s
             line = line.strip()
             if not line or line.startswith("#"):
                 continue
-            where = "%s line %d" % (src, n)
             entry = cache.get(line) if cache is not None else None
             if entry is not None:
-                want = wanted.add_cached(entry, where, line)
+                want = wanted.add_cached(entry, n, line)
             else:
                 try:
                     flow = parse_flow(line, port_numbers=port_numbers)
                 except DpifError as exc:
-                    raise _where(exc, where) from None
-                want = wanted.add(flow, where, line)
+                    raise _where(exc, wanted.where_text(n)) from None
+                want = wanted.add(flow, n, line)
             wanted.src_lines.append((line, want, entry))
     return wanted
 
