@@ -341,6 +341,9 @@ def _check_actions(c, actions, key, mask, max_action, depth, path):
             ip = nat.get(A.NAT_IP_MIN)
             if ip is not None and len(ip) != (4 if et == K.ETH_P_IP else 16):
                 c.fail("ct nat address family does not match the flow", where)
+            helper = d.get(A.CT_HELPER)
+            if helper is not None:
+                _check_ct_helper(c, helper.rstrip(b"\0").decode("ascii", "replace"), key, mask, where)
         elif t == A.ACT_USERSPACE:
             pid = dict(p).get(A.USERSPACE_PID)
             if pid is None or _U32.unpack(pid)[0] == 0:
@@ -363,6 +366,36 @@ def _check_actions(c, actions, key, mask, max_action, depth, path):
                            if sp.__class__ is tuple else sp) for st, sp in p)
         out.append((t, p))
     return tuple(out)
+
+
+# The conntrack helpers of Linux (6.1), by the name ct(helper=NAME) gives,
+# with the IP protocols each is registered for: the kernel looks a helper up
+# by name *and* the flow's ip proto, and answers EINVAL when none matches.
+CT_HELPERS = {"amanda": (17,), "ftp": (6,), "irc": (6,), "netbios-ns": (17,), "pptp": (6,),
+              "Q.931": (6,), "RAS": (17,), "sane": (6,), "sip": (6, 17), "snmp": (17,), "tftp": (17,)}
+_PROTO_NAMES = {6: "tcp", 17: "udp"}
+
+
+def _check_ct_helper(c, name, key, mask, where):
+    protos = CT_HELPERS.get(name)
+    if protos is None:
+        c.fail("unknown ct helper %r; the kernel has %s" % (name, ", ".join(sorted(CT_HELPERS))), where)
+    kd = _key_type_of(key)
+    md = _key_type_of(mask) if mask is not None else {}
+    proto = None
+    for t, at in ((K.KEY_IPV4, 8), (K.KEY_IPV6, 36)):
+        l3 = kd.get(t)
+        if l3 is not None and len(l3) > at:
+            m = md.get(t)
+            if m is None and mask is not None:
+                break                   # ip fields wildcarded: no proto to look the helper up by
+            if m is None or (len(m) > at and m[at] == 0xFF):
+                proto = l3[at]
+            break
+    if proto not in protos:
+        want = " or ".join("proto=%d (%s)" % (p, _PROTO_NAMES[p]) for p in protos)
+        c.fail("ct helper=%s needs the flow to match %s exactly: the kernel finds helpers by name "
+               "and protocol" % (name, want), where)
 
 
 def _U16_unpack(b):

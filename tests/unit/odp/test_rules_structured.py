@@ -23,6 +23,11 @@ __metaclass__ = type
     ("in_port(1),eth(),eth_type(0x0806),arp() ct(commit)", "actions[0].ct"),
     ("in_port(1),eth(),eth_type(0x0800),ipv4() set(ipv4(src=1.1.1.1/255.255.255.0))", "actions[0].set_masked.ipv4"),
     ("in_port(70000),eth() 1", "in_port"),
+    # conntrack helpers: the kernel looks them up by name and the flow's ip proto
+    ("in_port(1),eth(),eth_type(0x0800),ipv4(frag=no) ct(commit,helper=ftp),2", "actions[0].ct"),
+    ("in_port(1),eth(),eth_type(0x0800),ipv4(proto=17,frag=no),udp() ct(commit,helper=ftp),2", "actions[0].ct"),
+    ("in_port(1),eth(),eth_type(0x0800),ipv4(proto=6,frag=no),tcp(),tcp_flags(0/0) ct(commit,helper=nosuch),2",
+     "actions[0].ct"),
 ])
 def test_rejected_with_field(text, field):
     with pytest.raises(FlowSyntaxError) as ei:
@@ -75,3 +80,20 @@ def test_dump_line_round_trip():
             "icmp(type=8), packets:3, bytes:180, used:0.065s, flags:SP., dp:ovs, actions:ct(commit),recirc(0x5)")
     flow, stats = T.parse_dump_line(line)
     assert T.format_flow(flow, verbose=False, stats=stats, ufid=True) == line.replace(", dp:ovs", "")
+
+
+@pytest.mark.parametrize("text", [
+    "in_port(1),eth(),eth_type(0x0800),ipv4(proto=6,frag=no),tcp(dst=21),tcp_flags(0/0) ct(commit,helper=ftp),2",
+    "in_port(1),eth(),eth_type(0x86dd),ipv6(proto=6,frag=no),tcp(dst=21),tcp_flags(0/0) ct(commit,helper=ftp),2",
+    "in_port(1),eth(),eth_type(0x0800),ipv4(proto=17,frag=no),udp(dst=69) ct(commit,zone=8,helper=tftp),2",
+    "in_port(1),eth(),eth_type(0x0800),ipv4(proto=17,frag=no),udp(dst=5060) ct(commit,helper=sip),2",
+])
+def test_ct_helper_on_its_protocol_passes(text):
+    R.validate(T.parse_flow(text))
+
+
+def test_ct_helper_message_says_what_to_match():
+    with pytest.raises(FlowSyntaxError) as ei:
+        R.validate(T.parse_flow("in_port(1),eth(),eth_type(0x0800),ipv4(frag=no) ct(commit,helper=tftp),2"))
+    assert "helper=tftp needs the flow to match proto=17 (udp)" in str(ei.value)
+
