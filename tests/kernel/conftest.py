@@ -139,3 +139,22 @@ def run_module():
 
 def pytest_report_header(config):
     return "kernel: %s, python %s" % (os.uname().release, sys.version.split()[0])
+
+@pytest.fixture
+def converge(run_module):
+    """``converge(dp, config, state="merged", **options)``: ovs_flow in check
+    mode, for real, then again; asserts the prediction equals what was done
+    (commands, counts, before, after, diff) and that the second run has
+    nothing to do. Returns the real run's result."""
+    def apply(dp, config, state="merged", **kw):
+        args = dict(datapath=dp, config=config, state=state, **kw)
+        predicted = run_module("ovs_flow", args, check=True, diff=True)
+        real = run_module("ovs_flow", args, diff=True)
+        again = run_module("ovs_flow", args, diff=True)
+        assert not predicted.failed and not real.failed, (predicted, real)
+        for k in ("changed", "commands", "counts", "before", "after", "diff"):
+            assert predicted[k] == real[k], k
+        assert again["changed"] is False and again["commands"] == [] and again["before"] == real["after"]
+        return real
+    return apply
+

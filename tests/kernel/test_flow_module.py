@@ -31,44 +31,30 @@ def fdp(dpif, dp):
     return dp
 
 
-def apply(run_module, dp, config, state="merged", **kw):
-    """check mode, real run, second run: predicted == done, then nothing to do."""
-    args = dict(datapath=dp, config=config, state=state, **kw)
-    predicted = run_module("ovs_flow", args, check=True, diff=True)
-    real = run_module("ovs_flow", args, diff=True)
-    again = run_module("ovs_flow", args, diff=True)
-    assert not predicted.failed and not real.failed, (predicted, real)
-    for k in ("changed", "commands", "counts", "before", "after"):
-        assert predicted[k] == real[k], k
-    assert predicted["diff"] == real["diff"]
-    assert again["changed"] is False and again["commands"] == [] and again["before"] == real["after"]
-    return real
-
-
-def test_merged_replaced_overridden_deleted(run_module, fdp, dpctl):
+def test_merged_replaced_overridden_deleted(run_module, fdp, dpctl, converge):
     dp = fdp
-    res = apply(run_module, dp, [F1, F2])
+    res = converge(dp, [F1, F2])
     assert res["changed"] and res["counts"] == {"create": 2, "modify": 0, "delete": 0, "unchanged": 0}
     assert res["before"] == []
     assert res["after"] == sorted([F1, F2]) == dpctl_flows(dpctl, dp)
     assert res["commands"] == ["add-flow " + F1, "add-flow " + F2]
     assert "+" + F1 in res["diff"]["prepared"]
     # merged appends the actions an installed flow lacks.
-    res = apply(run_module, dp, [F1.replace(" 2", " 3")])
+    res = converge(dp, [F1.replace(" 2", " 3")])
     assert res["counts"] == {"create": 0, "modify": 1, "delete": 0, "unchanged": 0}
     assert F1.replace(" 2", " 2,3") in res["after"]
     assert dpctl_flows(dpctl, dp) == res["after"]
     # replaced sets exactly the listed actions, leaves unlisted flows.
-    res = apply(run_module, dp, [F1.replace(" 2", " 3"), F3], state="replaced")
+    res = converge(dp, [F1.replace(" 2", " 3"), F3], state="replaced")
     assert res["counts"] == {"create": 1, "modify": 1, "delete": 0, "unchanged": 0}
     assert res["after"] == sorted([F1.replace(" 2", " 3"), F2, F3_SHOWN]) == dpctl_flows(dpctl, dp)
     # overridden: exactly the list.
-    res = apply(run_module, dp, [F2], state="overridden")
+    res = converge(dp, [F2], state="overridden")
     assert res["counts"] == {"create": 0, "modify": 0, "delete": 2, "unchanged": 1}
     assert res["after"] == [F2] == dpctl_flows(dpctl, dp)
     # deleted: the listed ones, then everything.
-    apply(run_module, dp, [F1, F3])
-    res = apply(run_module, dp, [F1], state="deleted")
+    converge(dp, [F1, F3])
+    res = converge(dp, [F1], state="deleted")
     assert res["counts"]["delete"] == 1 and res["after"] == sorted([F2, F3_SHOWN]) == dpctl_flows(dpctl, dp)
     res = run_module("ovs_flow", {"datapath": dp, "state": "deleted"})
     assert res["changed"] and res["commands"] == ["del-flows %s" % dp] and res["after"] == []
@@ -86,10 +72,10 @@ def send_frames(ifname, count):
             sock.send(frame)
 
 
-def test_unchanged_flows_keep_stats_and_clear_stats(run_module, fdp, dpctl):
+def test_unchanged_flows_keep_stats_and_clear_stats(run_module, fdp, dpctl, converge):
     dp = fdp
     flow = "in_port(1),eth(),eth_type(0x0800),ipv4(frag=no) 2"
-    apply(run_module, dp, [flow])
+    converge(dp, [flow])
     subprocess.run(["ip", "link", "set", "fa" + dp, "up"], check=True)
     send_frames("fa" + dp, 3)
     assert "packets:3, bytes:180" in dpctl("dump-flows", dp)
@@ -139,9 +125,9 @@ def test_gathered_reads_dpctl_flows(run_module, fdp, dpctl):
     assert res["counts"]["delete"] == 1 and dpctl_flows(dpctl, dp) == res["after"]
 
 
-def test_rollback_when_the_kernel_refuses_one_flow(run_module, fdp, dpctl):
+def test_rollback_when_the_kernel_refuses_one_flow(run_module, fdp, dpctl, converge):
     dp = fdp
-    apply(run_module, dp, [F1, F2])
+    converge(dp, [F1, F2])
     before = dpctl_flows(dpctl, dp)
     # This kernel has no conntrack zones: ct(zone=5) passes our checks, the kernel says EINVAL.
     bad = "in_port(2),eth(),eth_type(0x0800),ipv4(dst=10.0.0.9,frag=no) ct(zone=5),1"
@@ -154,9 +140,9 @@ def test_rollback_when_the_kernel_refuses_one_flow(run_module, fdp, dpctl):
     assert dpctl_flows(dpctl, dp) == before
 
 
-def test_bad_flows_change_nothing(run_module, fdp, dpctl):
+def test_bad_flows_change_nothing(run_module, fdp, dpctl, converge):
     dp = fdp
-    apply(run_module, dp, [F1])
+    converge(dp, [F1])
     for config, text in [
         (["in_port(1),eth(),eth_type(0x0800),ipv4(dst=10.0.0.300) 2"], "config[0]: flow 'in_port(1),eth(),eth_type(0x0800),ipv4(dst=10.0.0.300) 2'"),
         (["in_port(nosuchport),eth() 2"], "nosuchport"),

@@ -31,6 +31,7 @@ new_name = _kernel.new_name
 dp = _kernel.dp
 dpctl = _kernel.dpctl
 run_module = _kernel.run_module
+converge = _kernel.converge
 pytest_report_header = _kernel.pytest_report_header
 
 WHERE = "run them through tests/sandbox/run-zones (make kernel-zones)"

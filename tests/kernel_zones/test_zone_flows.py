@@ -170,20 +170,6 @@ def test_dpctl_zone_flows_read_back_as_dpctl_prints_them(dpif, dp, dpctl):
     assert (len(p.create), len(p.modify), len(p.delete)) == (0, 0, 0)
 
 
-def apply(run_module, dp, config, state="merged", **kw):
-    """check mode, real run, second run: predicted == done, then nothing to do."""
-    args = dict(datapath=dp, config=config, state=state, **kw)
-    predicted = run_module("ovs_flow", args, check=True, diff=True)
-    real = run_module("ovs_flow", args, diff=True)
-    again = run_module("ovs_flow", args, diff=True)
-    assert not predicted.failed and not real.failed, (predicted, real)
-    for k in ("changed", "commands", "counts", "before", "after"):
-        assert predicted[k] == real[k], k
-    assert real["changed"] is True
-    assert again["changed"] is False and again["commands"] == [] and again["before"] == real["after"]
-    return real
-
-
 MOD = [
     # the structured example of docs/docsite/rst/flow-syntax.rst, in port 1
     ({"recirc_id": 0, "in_port": 1, "eth": {}, "eth_type": "0x0800", "ipv4": {"frag": "no"},
@@ -201,17 +187,17 @@ MOD = [
 ]
 
 
-def test_ovs_flow_module_with_zone_flows(run_module, fdp, dpif, dpctl, tmp_path):
+def test_ovs_flow_module_with_zone_flows(run_module, fdp, dpif, dpctl, tmp_path, converge):
     dp = fdp
     config = [c for c, _s in MOD]
     expect = sorted(s or c for c, s in MOD)
-    res = apply(run_module, dp, config)
+    res = converge(dp, config)
     assert res["counts"] == {"create": len(MOD), "modify": 0, "delete": 0, "unchanged": 0}
     assert res["before"] == [] and res["after"] == expect == dpctl_flows(dpctl, dp)
 
     # Another zone in an action is one modify; the flow keeps its identity.
     zone5 = "recirc_id(0),in_port(2),%s ct(zone=5,nat),recirc(2)" % V4
-    res = apply(run_module, dp, [zone5], state="replaced")
+    res = converge(dp, [zone5], state="replaced")
     assert res["counts"] == {"create": 0, "modify": 1, "delete": 0, "unchanged": 0}
     expect = sorted(e.replace("ct(zone=7,nat)", "ct(zone=5,nat)") for e in expect)
     assert res["after"] == expect == dpctl_flows(dpctl, dp)
@@ -219,7 +205,7 @@ def test_ovs_flow_module_with_zone_flows(run_module, fdp, dpif, dpctl, tmp_path)
     # Another ct_zone in the key is another flow: overridden creates it and deletes the old one.
     config = [zone5 if isinstance(c, str) and "zone=7" in c else c for c in config]
     config = [c.replace("ct_zone(0x7)", "ct_zone(0x5)") if isinstance(c, str) else c for c in config]
-    res = apply(run_module, dp, config, state="overridden")
+    res = converge(dp, config, state="overridden")
     assert res["counts"] == {"create": 1, "modify": 0, "delete": 1, "unchanged": len(MOD) - 1}
     expect = sorted(e.replace("ct_zone(0x7)", "ct_zone(0x5)") for e in expect)
     assert res["after"] == expect == dpctl_flows(dpctl, dp)
