@@ -140,6 +140,7 @@ def run_module():
 def pytest_report_header(config):
     return "kernel: %s, python %s" % (os.uname().release, sys.version.split()[0])
 
+
 @pytest.fixture
 def converge(run_module):
     """``converge(dp, config, state="merged", **options)``: ovs_flow in check
@@ -157,4 +158,3 @@ def converge(run_module):
         assert again["changed"] is False and again["commands"] == [] and again["before"] == real["after"]
         return real
     return apply
-

@@ -161,4 +161,3 @@ def _strip_pad(acts: tuple) -> tuple:
                 p = _strip_pad(p)
         out.append((t, p))
     return tuple(out)
-

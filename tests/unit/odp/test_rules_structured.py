@@ -96,4 +96,3 @@ def test_ct_helper_message_says_what_to_match():
     with pytest.raises(FlowSyntaxError) as ei:
         R.validate(T.parse_flow("in_port(1),eth(),eth_type(0x0800),ipv4(frag=no) ct(commit,helper=tftp),2"))
     assert "helper=tftp needs the flow to match proto=17 (udp)" in str(ei.value)
-
