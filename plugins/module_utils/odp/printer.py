@@ -14,8 +14,9 @@ seen before are decoded and formatted, by the same code as the model path,
 so the text is the same byte for byte (the unit tests compare both on
 generated flows).
 
-The memos are bounded (emptied when full) so that a table of unique
-attributes costs memory like the model path, not more.
+The memos are bounded and stop growing when full: what recurs is met
+early and stays, and a table of unique attributes costs no more memory
+than the bound.
 """
 
 from __future__ import absolute_import, annotations, division, print_function
@@ -103,9 +104,8 @@ class DumpPrinter:
         ((t, p),) = decode_attrs(raw, CTX_KEY, "key")
         item = T.key_item_text(t, p, shape.mdict, self.verbose, self.names)
         memo = shape.memo
-        if len(memo) >= MEMO_MAX:
-            memo.clear()
-        memo[raw] = item
+        if len(memo) < MEMO_MAX:
+            memo[raw] = item
         return item
 
     def actions_text(self, actions: bytes) -> str:
@@ -113,9 +113,8 @@ class DumpPrinter:
         if text is None:
             text = T.format_actions(decode_attrs(actions, CTX_ACTIONS, "actions") if actions else (),
                                     port_names=self.names)
-            if len(self._actions) >= MEMO_MAX:
-                self._actions.clear()
-            self._actions[actions] = text
+            if len(self._actions) < MEMO_MAX:
+                self._actions[actions] = text
         return text
 
     def flow_text(self, key: bytes, mask: bytes | None, actions: bytes) -> str:
