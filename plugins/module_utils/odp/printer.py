@@ -24,6 +24,7 @@ from __future__ import absolute_import, annotations, division, print_function
 __metaclass__ = type
 
 import struct
+from operator import itemgetter
 
 from ansible_collections.dpif.ovs.plugins.module_utils.odp import keys as K
 from ansible_collections.dpif.ovs.plugins.module_utils.odp import text as T
@@ -37,10 +38,11 @@ MEMO_MAX = 8192
 
 
 class _Shape:
-    """What one mask means for printing: its attributes by type, and the
-    text of each key attribute seen under it, by the attribute's raw bytes."""
+    """What one mask means for printing: its attributes by type, the text of
+    each key attribute seen under it (by the attribute's raw bytes), and the
+    layout of the last key walked under it."""
 
-    __slots__ = ("mdict", "memo", "tail")
+    __slots__ = ("mdict", "memo", "tail", "layout")
 
     def __init__(self, mask: bytes | None):
         if mask is None:
@@ -49,6 +51,35 @@ class _Shape:
             self.mdict = dict(decode_attrs(mask, CTX_KEY, "mask"))
         self.memo = {}
         self.tail = T.missing_eth_type_text(self.mdict) if self.mdict is not None else ""
+        self.layout = None
+
+
+class _Layout:
+    """Where the attributes of a key sit: keys under one mask are almost
+    always laid out alike (the kernel writes the same attributes for the
+    same kind of flow), so the next key is checked against this in C
+    (its length, and every attribute header at its offset: together they
+    prove the walk would find the same attributes) and the attributes that
+    print are sliced out in one call, skipping those the mask wildcards."""
+
+    __slots__ = ("size", "headers", "expect", "printed", "tail")
+
+    def __init__(self, key: bytes, spans: list, printed: list, tail: str):
+        self.size = len(key)
+        self.headers = _getter([slice(a, a + 4) for a, _b in spans])
+        self.expect = self.headers(key)
+        self.printed = _getter([slice(a, b) for a, b in printed])
+        self.tail = tail
+
+
+def _getter(slices: list):
+    """A function returning the tuple of ``slices`` of its argument."""
+    if not slices:
+        return lambda _b: ()
+    if len(slices) == 1:
+        (one,) = slices
+        return lambda b: (b[one],)
+    return itemgetter(*slices)
 
 
 class DumpPrinter:
@@ -71,8 +102,22 @@ class DumpPrinter:
                 self._shapes.clear()
             shape = self._shapes[mask] = _Shape(mask)
         memo = shape.memo
+        lay = shape.layout
+        if lay is not None and len(key) == lay.size and lay.headers(key) == lay.expect:
+            out = []
+            for raw in lay.printed(key):
+                item = memo.get(raw)
+                out.append(item if item is not None else self._key_item(shape, raw))
+            return ",".join(out) + lay.tail
+        return self._walk(shape, key)
+
+    def _walk(self, shape: _Shape, key: bytes) -> str:
+        """key_text by walking the attributes; records the key's layout."""
+        memo = shape.memo
         unpack = _HDR.unpack_from
         out = []
+        spans = []
+        printed = []
         has_ethtype = False
         off = 0
         end = len(key)
@@ -87,18 +132,20 @@ class DumpPrinter:
             item = memo.get(raw, memo)
             if item is memo:
                 item = self._key_item(shape, raw)
+            spans.append((off, nxt))
             if item is not None:
                 out.append(item)
+                printed.append((off, nxt))
             if t & _TYPE_MASK == K.KEY_ETHERTYPE:
                 has_ethtype = True
             off = (nxt + 3) & ~3
-        if not out:
-            text = "<empty>" if not key else ""
-        else:
-            text = ",".join(out)
-        if not has_ethtype and key:
-            text += shape.tail
-        return text
+        if not key:
+            return "<empty>"
+        tail = "" if has_ethtype else shape.tail
+        # Whether an attribute prints depends on its type and the mask only,
+        # so the layout says which to print for any key laid out like this.
+        shape.layout = _Layout(key, spans, printed, tail)
+        return ",".join(out) + tail
 
     def _key_item(self, shape: _Shape, raw: bytes):
         ((t, p),) = decode_attrs(raw, CTX_KEY, "key")

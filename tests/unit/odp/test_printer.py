@@ -69,11 +69,26 @@ def test_printer_without_mask_and_empty_forms():
 
 def test_printer_key_without_eth_type_but_masked_in_mask():
     """dump-flows appends eth_type(0/MASK) when only the mask has it."""
-    key = W.encode_attrs(((K.KEY_IN_PORT, b"\x01\x00\x00\x00"),))
     mask = W.encode_attrs(((K.KEY_IN_PORT, b"\xff" * 4), (K.KEY_ETHERTYPE, b"\xff\xff")))
-    got = P.DumpPrinter().key_text(key, mask)
-    assert got == T.format_key(W.decode_attrs(key, W.CTX_KEY), W.decode_attrs(mask, W.CTX_KEY))
-    assert got == "in_port(1),eth_type(0/0xffff)"
+    printer = P.DumpPrinter()
+    for port in (1, 2, 1):      # the second and third key reuse the first one's layout
+        key = W.encode_attrs(((K.KEY_IN_PORT, bytes((port, 0, 0, 0))),))
+        got = printer.key_text(key, mask)
+        assert got == T.format_key(W.decode_attrs(key, W.CTX_KEY), W.decode_attrs(mask, W.CTX_KEY))
+        assert got == "in_port(%d),eth_type(0/0xffff)" % port
+
+
+def test_a_key_laid_out_otherwise_under_the_same_mask_is_walked():
+    """Same mask, same key length, other attributes: the header check sends
+    the key down the walk, which prints what the model path prints."""
+    mask = W.encode_attrs(((K.KEY_IN_PORT, b"\xff" * 4), (K.KEY_SKB_MARK, b"\xff" * 4)))
+    first = W.encode_attrs(((K.KEY_IN_PORT, b"\x01\0\0\0"), (K.KEY_SKB_MARK, b"\x07\0\0\0")))
+    other = W.encode_attrs(((K.KEY_SKB_MARK, b"\x07\0\0\0"), (K.KEY_PRIORITY, b"\x05\0\0\0")))
+    assert len(first) == len(other)
+    printer = P.DumpPrinter()
+    for key in (first, other, first):
+        assert printer.key_text(key, mask) == T.format_key(W.decode_attrs(key, W.CTX_KEY),
+                                                            W.decode_attrs(mask, W.CTX_KEY))
 
 
 def test_memos_stay_bounded(monkeypatch):
