@@ -87,8 +87,8 @@ def test_a_key_laid_out_otherwise_under_the_same_mask_is_walked():
     assert len(first) == len(other)
     printer = P.DumpPrinter()
     for key in (first, other, first):
-        assert printer.key_text(key, mask) == T.format_key(W.decode_attrs(key, W.CTX_KEY),
-                                                            W.decode_attrs(mask, W.CTX_KEY))
+        model = T.format_key(W.decode_attrs(key, W.CTX_KEY), W.decode_attrs(mask, W.CTX_KEY))
+        assert printer.key_text(key, mask) == model
 
 
 def test_memos_stay_bounded(monkeypatch):
