@@ -132,7 +132,7 @@ def test_our_zone_flows_in_the_kernel_and_in_dpctl(dpif, dp, dpctl):
     assert all("ct_zone(" in line for line in verbose)
 
     # The kernel's own dump of each flow, under our UFID, is the text we computed offline.
-    dumped = {df.ufid: F.flow_text(W.decode_flow(df.key, df.mask, df.actions)) for df in dpif.flow_dump(dp)}
+    dumped = {df.ufid: T.format_flow(W.decode_flow(df.key, df.mask, df.actions)) for df in dpif.flow_dump(dp)}
     assert dumped == {w.ufid: F.want_text(w, None) for w in wanted.flows}
     have = F.read_table(dpif, dp, wanted)
     assert sorted(have) == sorted(w.ufid for w in wanted.flows)

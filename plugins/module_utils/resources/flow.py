@@ -30,8 +30,6 @@ from ansible_collections.dpif.ovs.plugins.module_utils.odp.model import Flow, ca
 from ansible_collections.dpif.ovs.plugins.module_utils.odp.printer import DumpPrinter
 from ansible_collections.dpif.ovs.plugins.module_utils.odp.rules import check_encoded_size, validate
 from ansible_collections.dpif.ovs.plugins.module_utils.odp.text import (
-    format_actions,
-    format_key,
     parse_dump_line,
     parse_flow,
     ufid_to_text,
@@ -50,12 +48,6 @@ def _structured():
     text-only or src run never needs."""
     from ansible_collections.dpif.ovs.plugins.module_utils.odp import structured
     return structured
-
-
-def flow_text(flow: Flow, port_names: Optional[dict] = None) -> str:
-    """``KEY ACTIONS``: the key as dump-flows prints it and the actions, the
-    form add-flow and add-flows take back."""
-    return format_key(flow.key, flow.mask, port_names=port_names) + " " + format_actions(flow.actions, port_names=port_names)
 
 
 def _where(exc: DpifError, where: str) -> DpifError:
