@@ -307,13 +307,14 @@ def _undo_ops(p: planner.Plan, ops: list, failed: set) -> list:
 def apply_plan(dpif: Dpif, dp: str, p: planner.Plan, names: Optional[dict]) -> None:
     """Send the plan as one batch; all or nothing."""
     ops = _ops_for(p)
+    errors = dpif.operate(dp, ops)
+    if not errors:
+        return
+    # Texts only for the report: the caller already has those of a success.
     printer = DumpPrinter(port_names=names)
     texts = [have_text(h, names, printer) for h in p.delete] + \
         [want_text(m.want, names, m.actions) if m.want else have_text(m.have, names, printer) for m in p.modify] + \
         [want_text(w, names) for w in p.create]
-    errors = dpif.operate(dp, ops)
-    if not errors:
-        return
     failed = {i for i, _err in errors}
     undo = _undo_ops(p, ops, failed)
     undo_errors = dpif.operate(dp, undo) if undo else []
