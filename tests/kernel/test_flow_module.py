@@ -213,7 +213,7 @@ def test_src_reruns_use_the_parse_cache(run_module, fdp, dpctl, tmp_path, flow_c
     src.write_text("\n".join(lines) + "\n")
     args = {"datapath": dp, "src": str(src), "state": "overridden"}
     assert run_module("ovs_flow", args)["counts"]["create"] == 300
-    assert len(os.listdir(str(flow_cache_dir))) == 1
+    assert sorted(os.path.splitext(f)[1] for f in os.listdir(str(flow_cache_dir))) == [".cache", ".table"]
     res = run_module("ovs_flow", args)
     assert not res["changed"] and res["counts"]["unchanged"] == 300
     lines[7] = lines[7].replace(",2", ",1")
@@ -240,3 +240,101 @@ def test_a_run_killed_half_way_converges_when_run_again(run_module, fdp, dpif, d
     assert res["counts"] == {"create": 23, "modify": 0, "delete": 0, "unchanged": 17}
     assert dpctl_flows(dpctl, dp) == sorted(config)
     assert not run_module("ovs_flow", {"datapath": dp, "config": config, "state": "overridden"})["changed"]
+
+
+def _table_lines(n, first=0):
+    # Every 10th flow is TCP without tcp_flags: fix fills it in and says so (a note per line).
+    out = []
+    for i in range(first, first + n):
+        if i % 10 == 3:
+            out.append("in_port(2),eth(),eth_type(0x0800),ipv4(dst=10.9.%d.%d,proto=6,frag=no),tcp(dst=80) 1"
+                       % (i >> 8, i & 255))
+        else:
+            out.append("in_port(1),eth(),eth_type(0x0800),ipv4(dst=10.8.%d.%d,frag=no) 2" % (i >> 8, i & 255))
+    return out
+
+
+def test_src_reruns_from_the_table_snapshot_equal_the_full_path(run_module, fdp, dpctl, tmp_path, flow_cache_dir,
+                                                                 monkeypatch):
+    """Each step runs twice: in check mode without any cache (the full path's
+    prediction), then for real with the snapshot. Both must agree on every
+    returned field, and the kernel must hold what `after` says. A step meant
+    for the snapshot must neither load the whole table nor parse more than the
+    lines that differ; a step that cannot use it must take the full path."""
+    from ansible_collections.dpif.ovs.plugins.module_utils.resources import flow as F
+
+    dp = fdp
+    src = tmp_path / "t.flows"
+    calls = {"parse": 0, "full": 0}
+    real_parse, real_load = F.parse_flow, F.load_wanted
+
+    def counting_parse(text, **kw):
+        calls["parse"] += 1
+        return real_parse(text, **kw)
+
+    def counting_load(*args, **kw):
+        calls["full"] += 1
+        return real_load(*args, **kw)
+
+    monkeypatch.setattr(F, "parse_flow", counting_parse)
+    monkeypatch.setattr(F, "load_wanted", counting_load)
+
+    def step(lines, state="overridden"):
+        src.write_text("# a table\n\n" + "\n".join(lines) + "\n")
+        args = {"datapath": dp, "src": str(src), "state": state}
+        predicted = run_module("ovs_flow", dict(args, cache=False), check=True, diff=True)
+        calls.update(parse=0, full=0)
+        real = run_module("ovs_flow", args, diff=True)
+        assert not predicted.failed and not real.failed, (predicted, real)
+        for k in ("changed", "commands", "counts", "before", "after", "diff", "warnings"):
+            assert predicted.get(k) == real.get(k), k
+        assert dpctl_flows(dpctl, dp) == real["after"]
+        return real, calls["parse"], bool(calls["full"])
+
+    lines = _table_lines(200)
+    res, parsed, full = step(lines)                 # the full path records the snapshot
+    assert res["counts"]["create"] == 200 and full and parsed == 200 and len(res["warnings"]) == 20
+    res, parsed, full = step(lines)
+    assert not res["changed"] and res["counts"]["unchanged"] == 200 and (full, parsed) == (False, 0)
+
+    # 3 actions changed: the 3 new lines are parsed, and the 3 old ones they replace.
+    for i in (0, 50, 199):
+        lines[i] = lines[i][:-1] + "1"
+    res, parsed, full = step(lines, "replaced")
+    assert res["counts"] == {"create": 0, "modify": 3, "delete": 0, "unchanged": 197}
+    assert (full, parsed) == (False, 6)
+
+    # 5 lines gone, 4 new, and one line written another way (the same flow).
+    lines = lines[5:] + _table_lines(4, first=1000)
+    lines[10] = lines[10].replace("eth_type(0x0800)", "eth_type(0x800)")
+    res, parsed, full = step(lines)
+    assert res["counts"] == {"create": 4, "modify": 0, "delete": 5, "unchanged": 195}
+    assert (full, parsed) == (False, 11)
+    res, parsed, full = step(lines)
+    assert not res["changed"] and (full, parsed) == (False, 0)
+
+    # Someone else changed a flow: the digest differs, the full path puts it back.
+    key = lines[20].rsplit(" ", 1)[0]
+    ufid = F.ufid_to_text(F.load_wanted({"config": [lines[20]]}, None).flows[0].ufid)
+    dpctl("mod-flow", dp, "ufid:%s,%s" % (ufid, key), "1")
+    res, parsed, full = step(lines)
+    assert res["counts"]["modify"] == 1 and full
+    res, parsed, full = step(lines)
+    assert not res["changed"] and (full, parsed) == (False, 0)
+
+    # merged keeps the flows of lines gone from src: the table is no longer the src's.
+    res, parsed, full = step(lines[2:], "merged")
+    assert not res["changed"] and res["counts"]["unchanged"] == 197 and (full, parsed) == (False, 2)
+    res, parsed, full = step(lines[2:], "merged")
+    assert not res["changed"] and full
+
+    # A flow installed by someone else (no UFID): overridden deletes it.
+    dpctl("add-flow", dp, *F2.rsplit(" ", 1))
+    res, parsed, full = step(lines)
+    assert res["counts"] == {"create": 0, "modify": 0, "delete": 1, "unchanged": 199} and full
+    res, parsed, full = step(lines)
+    assert not res["changed"] and (full, parsed) == (False, 0)
+
+    # A repeated line is one flow listed twice: the full path.
+    res, parsed, full = step(lines + [lines[0]])
+    assert not res["changed"] and full

@@ -16,9 +16,10 @@ from __future__ import absolute_import, annotations, division, print_function
 
 __metaclass__ = type
 
+import bisect
 import errno
 import os
-from typing import Dict, List, Optional
+from typing import Dict, List, Optional, Tuple
 
 from ansible_collections.dpif.ovs.plugins.module_utils import planner
 from ansible_collections.dpif.ovs.plugins.module_utils.dpif.frontend import Dpif
@@ -35,6 +36,7 @@ from ansible_collections.dpif.ovs.plugins.module_utils.odp.text import (
     ufid_to_text,
 )
 from ansible_collections.dpif.ovs.plugins.module_utils.odp.wire import decode_flow, encode_attrs
+from ansible_collections.dpif.ovs.plugins.module_utils.tablesnapshot import TableSnapshot, table_digest
 
 #: How many changed flows ``commands`` lists before it only counts.
 COMMANDS_SHOWN = 1000
@@ -150,20 +152,12 @@ def load_wanted(params: dict, port_numbers: Optional[dict], datapath: Optional[s
         wanted.add(flow, where, source)
     src = params.get("src")
     if src:
-        try:
-            with open(src) as fh:
-                lines = fh.readlines()
-        except OSError as exc:
-            raise DpifError(exc.errno or errno.EIO, "read flows", "src '%s'" % src, exc.strerror) from None
+        lines, nums = read_src(src)
         wanted.src = src
         cache = None
         if datapath and params.get("cache", True):
-            context = (wanted.fix, tuple(sorted((port_numbers or {}).items())), bool(params.get("names")))
-            cache = wanted.cache = FlowCache.for_src(datapath, src, context)
-        for n, line in enumerate(lines, 1):
-            line = line.strip()
-            if not line or line.startswith("#"):
-                continue
+            cache = wanted.cache = FlowCache.for_src(datapath, src, _context(params, port_numbers))
+        for n, line in zip(nums, lines):
             entry = cache.get(line) if cache is not None else None
             if entry is not None:
                 want = wanted.add_cached(entry, n, line)
@@ -177,9 +171,33 @@ def load_wanted(params: dict, port_numbers: Optional[dict], datapath: Optional[s
     return wanted
 
 
-def read_table(dpif: Dpif, dp: str, wanted: Optional[Wanted]) -> Dict[bytes, planner.HaveFlow]:
+def read_src(src: str) -> Tuple[List[str], List[int]]:
+    """The flow lines of a src file (stripped; blank and ``#`` lines left
+    out) and their line numbers."""
+    try:
+        with open(src) as fh:
+            raw = fh.read().split("\n")    # universal newlines: as readlines() splits
+    except OSError as exc:
+        raise DpifError(exc.errno or errno.EIO, "read flows", "src '%s'" % src, exc.strerror) from None
+    lines, nums = [], []
+    for n, line in enumerate(raw, 1):
+        line = line.strip()
+        if line and line[0] != "#":
+            lines.append(line)
+            nums.append(n)
+    return lines, nums
+
+
+def _context(params: dict, port_numbers: Optional[dict]) -> tuple:
+    """What a src line's parse depends on besides its text (caches are kept per context)."""
+    return (params.get("fix", True), tuple(sorted((port_numbers or {}).items())), bool(params.get("names")))
+
+
+def read_table(dpif: Dpif, dp: str, wanted: Optional[Wanted],
+               keyless: Optional[list] = None) -> Dict[bytes, planner.HaveFlow]:
     """The installed flows keyed by identity. Flows we installed (their UFID
-    is a wanted one) are not decoded: the UFID already says what they match."""
+    is a wanted one) are not decoded: the UFID already says what they match.
+    ``keyless``: a key-less dump (DumpedFlows) this run already made."""
     known = wanted.by_ufid if wanted is not None else {}
     have = {}
     HaveFlow = planner.HaveFlow
@@ -193,7 +211,7 @@ def read_table(dpif: Dpif, dp: str, wanted: Optional[Wanted]) -> Dict[bytes, pla
     # is read again, whole, by a second dump (the kernel leaves out the mask
     # of key-identified flows too, when asked to omit keys).
     foreign = False
-    for df in dpif.flow_dump(dp, keys=False):
+    for df in keyless if keyless is not None else dpif.flow_dump(dp, keys=False):
         w = known.get(df.ufid) if df.ufid is not None else None
         if w is not None:
             have[w.ufid] = HaveFlow(w.ufid, w.ufid, w.key, w.mask, df.actions or b"", df.stats.packets, df.stats.bytes)
@@ -335,21 +353,17 @@ def apply_plan(dpif: Dpif, dp: str, p: planner.Plan, names: Optional[dict]) -> N
 
 
 def commands_for(p: planner.Plan, texts: Dict[bytes, str], names: Optional[dict]) -> List[str]:
-    out = []
+    """The plan as ovs-dpctl commands: deletes, modifies, creates, each
+    group sorted by flow text (the plan's own order is the dump's, which
+    means nothing to a reader), the first COMMANDS_SHOWN of them."""
     total = len(p.delete) + len(p.modify) + len(p.create)
-    for h in p.delete:
-        if len(out) >= COMMANDS_SHOWN:
-            break
-        out.append("del-flow " + texts[h.ident])
-    for m in p.modify:
-        if len(out) >= COMMANDS_SHOWN:
-            break
-        new = want_text(m.want, names, m.actions)
-        out.append(("mod-flow --clear " if m.zero_stats else "mod-flow ") + new)
-    for w in p.create:
-        if len(out) >= COMMANDS_SHOWN:
-            break
-        out.append("add-flow " + want_text(w, names))
+    out = ["del-flow " + t for t in sorted(texts[h.ident] for h in p.delete)[:COMMANDS_SHOWN]]
+    if len(out) < COMMANDS_SHOWN:
+        mods = sorted((want_text(m.want, names, m.actions), m.zero_stats) for m in p.modify)
+        out.extend(("mod-flow --clear " if zero else "mod-flow ") + t for t, zero in mods[:COMMANDS_SHOWN - len(out)])
+    if len(out) < COMMANDS_SHOWN:
+        adds = sorted(want_text(w, names) for w in p.create)
+        out.extend("add-flow " + t for t in adds[:COMMANDS_SHOWN - len(out)])
     if total > len(out):
         out.append("... and %d more" % (total - len(out)))
     return out
@@ -392,6 +406,170 @@ def unified_diff(before: List[str], after: List[str], dp: str) -> str:
     return "".join(out) if len(out) > 2 else ""
 
 
+# The snapshot path. A src-only run over a table that a src run left behind
+# (tablesnapshot.py) parses and plans only the lines that differ from that
+# run's; every other line is known to be installed as printed. Any doubt
+# (the dump's digest differs, a line repeats, two lines are one flow) and
+# the run takes the full path instead, before anything is sent.
+
+def _snapshot_for(params: dict, dp: str, port_numbers: dict) -> Optional[TableSnapshot]:
+    """The snapshot this run may use and should record, or None."""
+    if params.get("config") or not params.get("src") or not params.get("cache", True):
+        return None
+    if params["state"] not in ("merged", "replaced", "overridden"):
+        return None
+    return TableSnapshot.for_datapath(dp, _context(params, port_numbers))
+
+
+def _snapshot_digest(keyless: list) -> Optional[bytes]:
+    """table_digest of a key-less dump; None when a flow has no UFID (not
+    one a snapshot can describe)."""
+    actions = {}
+    for df in keyless:
+        if df.ufid is None or df.actions is None:
+            return None
+        actions[df.ufid] = df.actions
+    return table_digest(actions)
+
+
+def run_from_snapshot(dpif: Dpif, dp: str, params: dict, snap: TableSnapshot, keyless: list,
+                      numbers: dict, names: Optional[dict], check_mode: bool, diff: bool) -> Optional[dict]:
+    """The run's result by way of ``snap``, or None when the full path must
+    decide. Parses only src lines not in the snapshot and the snapshot's
+    lines no longer in src (to name the flows they leave)."""
+    state = params["state"]
+    if params.get("clear_stats") or _snapshot_digest(keyless) != snap.kernel:
+        return None
+    src = params["src"]
+    lines, nums = read_src(src)
+    before = snap.texts()
+    if "\n".join(lines) == snap.lines_blob:
+        result = {"changed": False, "commands": [],
+                  "counts": {"create": 0, "modify": 0, "delete": 0, "unchanged": len(lines)},
+                  "before": before, "after": before}
+        if diff:
+            result["diff"] = {"prepared": ""}
+        return _with_notes(result, _line_notes(src, snap.notes, lines, nums))
+    new_set = set(lines)
+    if len(new_set) != len(lines):
+        return None
+    old = snap.lines()
+    old_index = dict((line, i) for i, line in enumerate(old))
+    installed = dict((df.ufid, df.actions) for df in keyless)
+    fix = params.get("fix", True)
+    # New lines: checked as the full path would (a bad one is the user's error).
+    wanted = Wanted(fix)
+    wanted.src = src
+    ufid_of_new = {}
+    for line, n in zip(lines, nums):
+        if line in old_index:
+            continue
+        try:
+            flow = parse_flow(line, port_numbers=numbers)
+        except DpifError as exc:
+            raise _where(exc, wanted.where_text(n)) from None
+        ufid_of_new[line] = wanted.add(flow, n, line).ufid
+    if len(wanted.flows) != len(ufid_of_new):
+        return None                     # two new lines are one flow
+    # Lines gone from src: the flows they installed, as installed.
+    gone = Wanted(fix)
+    have = {}
+    for i, line in enumerate(old):
+        if line in new_set:
+            continue
+        try:
+            o = gone.add(parse_flow(line, port_numbers=numbers), i, line)
+        except DpifError:
+            return None
+        actions = installed.get(o.ufid)
+        if o.ufid != snap.ufid(i) or actions is None:
+            return None
+        have[o.ufid] = planner.HaveFlow(o.ufid, o.ufid, o.key, o.mask, actions)
+    for w in wanted.flows:
+        if w.ufid in installed and w.ufid not in have:
+            return None                 # a second listing of a kept line's flow
+    old_text = {}
+    for o in gone.flows:
+        text = _text_in(before, [want_text(o, names), have_text(have[o.ufid], names)])
+        if text is None:
+            return None
+        old_text[o.ufid] = text
+    p = planner.plan(wanted.flows, have, state)
+    p.unchanged += len(lines) - len(ufid_of_new)
+    commands = commands_for(p, old_text, names) if p.changed else []
+    if p.changed and not check_mode:
+        apply_plan(dpif, dp, p, names)
+    after = before
+    if p.changed:
+        drop = set(old_text[h.ident] for h in p.delete)
+        drop.update(old_text[m.have.ident] for m in p.modify)
+        after = [t for t in before if t not in drop] if drop else list(before)
+        after.extend(want_text(m.want, names, m.actions) for m in p.modify)
+        after.extend(want_text(w, names) for w in p.create)
+        after.sort()
+    result = {"changed": p.changed, "commands": commands,
+              "counts": {"create": len(p.create), "modify": len(p.modify), "delete": len(p.delete),
+                         "unchanged": p.unchanged},
+              "before": before, "after": after}
+    if diff:
+        result["diff"] = {"prepared": unified_diff(before, after, dp)}
+    notes = dict((line, n) for line, n in snap.notes.items() if line in new_set)
+    for line, ufid in ufid_of_new.items():
+        if ufid in wanted.flow_notes:
+            notes[line] = wanted.flow_notes[ufid]
+    if not check_mode or not p.changed:
+        _apply_to(installed, p)
+        if len(installed) == len(lines):        # the table is the new lines' flows, nothing else
+            ufids = b"".join(ufid_of_new[line] if line in ufid_of_new else snap.ufid(old_index[line])
+                             for line in lines)
+            snap.save(table_digest(installed), lines, ufids, after, notes)
+        else:
+            snap.discard()
+    return _with_notes(result, _line_notes(src, notes, lines, nums))
+
+
+def _text_in(texts: List[str], candidates: List[str]) -> Optional[str]:
+    """The first candidate that is one of the sorted ``texts``."""
+    for text in candidates:
+        k = bisect.bisect_left(texts, text)
+        if k < len(texts) and texts[k] == text:
+            return text
+    return None
+
+
+def _apply_to(actions: Dict[bytes, bytes], p: planner.Plan) -> None:
+    """{identity: action bytes} of a table, taken to what ``p`` leaves."""
+    for h in p.delete:
+        actions.pop(h.ident, None)
+    for m in p.modify:
+        actions[m.have.ident] = m.actions
+    for w in p.create:
+        actions[w.ufid] = w.actions
+
+
+def _line_notes(src: str, notes: Dict[str, tuple], lines: List[str], nums: List[int]) -> List[str]:
+    if not notes:
+        return []
+    return ["%s line %d: %s" % (src, n, note) for line, n in zip(lines, nums) for note in notes.get(line, ())]
+
+
+def record_snapshot(snap: TableSnapshot, wanted: Wanted, have: Dict[bytes, planner.HaveFlow], p: planner.Plan,
+                    after: List[str]) -> None:
+    """After a full-path run: record the table when it is exactly the src's
+    flows, one per line; else forget any older snapshot."""
+    installed = dict((ident, h.actions) for ident, h in have.items())
+    _apply_to(installed, p)
+    lines = [line for line, _want, _entry in wanted.src_lines]
+    if len(installed) != len(lines) or len(wanted.flows) != len(lines) or len(set(lines)) != len(lines) \
+            or any(w.ufid not in installed for w in wanted.flows):
+        snap.discard()
+        return
+    ufids = b"".join(want.ufid for _line, want, _entry in wanted.src_lines)
+    notes = dict((line, wanted.flow_notes[want.ufid]) for line, want, _entry in wanted.src_lines
+                 if want.ufid in wanted.flow_notes)
+    snap.save(table_digest(installed), lines, ufids, after, notes)
+
+
 def _port_maps(dpif: Dpif, dp: str, use_names: bool):
     ports = dpif.ports(dp)
     numbers = dict((p.name, p.port_no) for p in ports)
@@ -424,14 +602,14 @@ def run_offline(params: dict) -> dict:
     wanted = load_wanted(params, None)
     rendered = [{"flow": want_text(w, None), "ufid": ufid_to_text(w.ufid), "key": w.key.hex(),
                  "mask": w.mask.hex(), "actions": w.actions.hex()} for w in wanted.flows]
-    return _with_notes({"changed": False, "rendered": rendered}, wanted)
+    return _with_notes({"changed": False, "rendered": rendered}, wanted.notes)
 
 
-def _with_notes(result: dict, wanted: Optional[Wanted]) -> dict:
-    if wanted is not None and wanted.notes:
-        notes = wanted.notes[:NOTES_SHOWN]
-        if len(wanted.notes) > NOTES_SHOWN:
-            notes.append("... and %d more flows were completed the same way" % (len(wanted.notes) - NOTES_SHOWN))
+def _with_notes(result: dict, all_notes: List[str]) -> dict:
+    if all_notes:
+        notes = all_notes[:NOTES_SHOWN]
+        if len(all_notes) > NOTES_SHOWN:
+            notes.append("... and %d more flows were completed the same way" % (len(all_notes) - NOTES_SHOWN))
         result["warnings"] = ["filled in what the kernel requires: " + n for n in notes]
     return result
 
@@ -451,11 +629,19 @@ def run(params: dict, check_mode: bool, diff: bool) -> dict:
         numbers, names = _port_maps(dpif, dp, params.get("names", False))
         if state == "gathered":
             return {"changed": False, "gathered": gather(dpif, dp, names)}
+        snap = _snapshot_for(params, dp, numbers)
+        keyless = None
+        if snap is not None:
+            keyless = list(dpif.flow_dump(dp, keys=False))
+            if snap.load():
+                result = run_from_snapshot(dpif, dp, params, snap, keyless, numbers, names, check_mode, diff)
+                if result is not None:
+                    return result
         wanted = load_wanted(params, numbers, dp) if (params.get("config") or params.get("src")) else None
         if wanted is None and state != "deleted":
             raise DpifError(errno.EINVAL, "check arguments", "datapath '%s'" % dp,
                             "state %s needs config or src (an empty list would be a flush: use state deleted)" % state)
-        have = read_table(dpif, dp, wanted)
+        have = read_table(dpif, dp, wanted, keyless)
         p = planner.plan(wanted.flows if wanted else [], have, state, params.get("clear_stats", False))
         texts = table_texts(have, wanted, names)
         before = sorted(texts.values())
@@ -492,6 +678,8 @@ def run(params: dict, check_mode: bool, diff: bool) -> dict:
             result["diff"] = {"prepared": unified_diff(before, after, dp)}
         if wanted is not None:
             wanted.save_cache(names)
-        return _with_notes(result, wanted)
+        if snap is not None and (not check_mode or not p.changed):
+            record_snapshot(snap, wanted, have, p, after)
+        return _with_notes(result, wanted.notes if wanted is not None else [])
     finally:
         dpif.close()
