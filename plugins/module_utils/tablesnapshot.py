@@ -34,14 +34,16 @@ __metaclass__ = type
 import hashlib
 import marshal
 import os
+import struct
 import tempfile
-from typing import Dict, List, Optional
+from typing import Dict, List, Optional, Tuple
 
 from ansible_collections.dpif.ovs.plugins.module_utils.flowcache import code_stamp, default_dir
-from ansible_collections.dpif.ovs.plugins.module_utils.odp.wire import actions_without_tunnel_pad
+from ansible_collections.dpif.ovs.plugins.module_utils.odp.wire import TUNNEL_PAD, actions_without_tunnel_pad
 
-FORMAT = 1
+FORMAT = 2
 UFID_LEN = 16
+_FRAME = struct.Struct("<Q")
 
 
 def table_digest(actions_by_ufid: Dict[bytes, bytes]) -> bytes:
@@ -49,28 +51,41 @@ def table_digest(actions_by_ufid: Dict[bytes, bytes]) -> bytes:
     of dump order. The alignment PAD the kernel may add to an echoed
     ``set(tunnel)`` is left out, since it varies with where a flow lands in
     the dump."""
-    strip = actions_without_tunnel_pad
-    items = [(ufid, strip(actions)) for ufid, actions in sorted(actions_by_ufid.items())]
-    # marshal writes each length, so distinct tables cannot serialise alike.
-    # Version 2: later versions write back-references to objects seen twice,
-    # which would make the digest depend on object identity, not values.
+    return digest_items([ufid + actions for ufid, actions in actions_by_ufid.items()])
+
+
+def digest_items(items: List[bytes]) -> bytes:
+    """table_digest of ``items``, each a UFID followed by its action bytes
+    (sorted in place). A dump's table digests without a dict this way."""
+    pad = TUNNEL_PAD
+    for i, item in enumerate(items):
+        if pad in item:
+            items[i] = item[:UFID_LEN] + actions_without_tunnel_pad(item[UFID_LEN:])
+    items.sort()
+    # marshal writes each item's length, so distinct tables cannot serialise
+    # alike. Version 2: later versions write back-references to objects seen
+    # twice, which would make the digest depend on identity, not values.
     return hashlib.sha256(marshal.dumps(items, 2)).digest()
 
 
 class TableSnapshot:
-    """One datapath's last src table. ``lines`` and ``texts`` are kept as
-    newline-joined blobs and split only when a run needs the pieces: a
-    no-change run compares one blob and splits the other once."""
+    """One datapath's last src table.
+
+    The file is three frames (u64 length + marshal), read only as far as a
+    run needs: the summary (context, digests, notes), the sorted table text
+    (a matching table's ``before``), the src lines and their UFIDs (only
+    when the src changed). Blobs are newline-joined strings, split when a
+    run needs the pieces."""
 
     def __init__(self, path: str, context: tuple):
         self.path = path
         self.context = repr(context)
         self.stamp = code_stamp()
         self.kernel = b""                       # table_digest of the table left behind
-        self.lines_blob = ""                    # effective src lines, file order, "\n"-joined
-        self.ufids = b""                        # UFID of each line's flow, UFID_LEN bytes each
-        self.texts_blob = ""                    # the table's text, sorted, "\n"-joined
+        self.src = b""                          # sha256 of the src file's bytes
         self.notes: Dict[str, tuple] = {}       # line -> fix-up notes, for lines that had some
+        self.note_lines: List[tuple] = []       # (line number, note) in that src file
+        self._fh = None
 
     @classmethod
     def for_datapath(cls, datapath: str, context: tuple, directory: Optional[str] = None) -> TableSnapshot:
@@ -81,49 +96,86 @@ class TableSnapshot:
         return {"format": FORMAT, "stamp": self.stamp, "context": self.context}
 
     def load(self) -> bool:
-        """Read the file; True when it holds a snapshot for this context and code."""
+        """Read the summary; True when the file holds a snapshot for this
+        context and code. The other frames are read by :meth:`texts` and
+        :meth:`lines` while the file stays open (:meth:`close`)."""
+        self.close()
         if self.stamp is None:
             return False
         try:
-            with open(self.path, "rb") as fh:
-                data = marshal.loads(fh.read())
-        except (OSError, EOFError, ValueError, TypeError):
-            return False
-        try:
-            if data["header"] != self._header():
+            self._fh = open(self.path, "rb")
+            meta = self._frame()
+            if meta["header"] != self._header():
+                self.close()
                 return False
-            kernel, lines, ufids, texts, notes = (data["kernel"], data["lines"], data["ufids"], data["texts"],
-                                                  data["notes"])
-        except (KeyError, TypeError):
+            kernel, src, notes, note_lines = meta["kernel"], meta["src"], meta["notes"], meta["note_lines"]
+        except (OSError, EOFError, ValueError, TypeError, KeyError, struct.error):
+            self.close()
             return False
-        if not (isinstance(kernel, bytes) and isinstance(lines, str) and isinstance(ufids, bytes)
-                and isinstance(texts, str) and isinstance(notes, dict)):
+        if not (isinstance(kernel, bytes) and isinstance(src, bytes) and isinstance(notes, dict)
+                and isinstance(note_lines, list)):
+            self.close()
             return False
-        self.kernel, self.lines_blob, self.ufids, self.texts_blob, self.notes = kernel, lines, ufids, texts, notes
+        self.kernel, self.src, self.notes, self.note_lines = kernel, src, notes, note_lines
         return True
 
-    def lines(self) -> List[str]:
-        return self.lines_blob.split("\n") if self.lines_blob else []
+    def _frame(self):
+        (size,) = _FRAME.unpack(self._fh.read(_FRAME.size))
+        if size > os.fstat(self._fh.fileno()).st_size - self._fh.tell():
+            raise EOFError("snapshot cut short")
+        data = self._fh.read(size)
+        if len(data) != size:
+            raise EOFError("snapshot cut short")
+        return marshal.loads(data)
 
-    def texts(self) -> List[str]:
-        return self.texts_blob.split("\n") if self.texts_blob else []
+    def texts(self) -> Optional[List[str]]:
+        """The table's text, sorted; None if the file cannot be read. Call
+        after a successful :meth:`load`, before :meth:`lines`."""
+        try:
+            blob = self._frame()
+        except (OSError, EOFError, ValueError, TypeError, struct.error, AttributeError):
+            return None
+        if not isinstance(blob, str):
+            return None
+        return blob.split("\n") if blob else []
 
-    def ufid(self, index: int) -> bytes:
-        return self.ufids[index * UFID_LEN:(index + 1) * UFID_LEN]
+    def lines(self) -> Optional[Tuple[List[str], bytes]]:
+        """The src's flow lines, in file order, and the UFID of each line's
+        flow (UFID_LEN bytes each); None if unreadable. Call after :meth:`texts`."""
+        try:
+            blob, ufids = self._frame()
+        except (OSError, EOFError, ValueError, TypeError, struct.error, AttributeError):
+            return None
+        finally:
+            self.close()
+        if not isinstance(blob, str) or not isinstance(ufids, bytes):
+            return None
+        lines = blob.split("\n") if blob else []
+        return (lines, ufids) if len(ufids) == UFID_LEN * len(lines) else None
 
-    def save(self, kernel: bytes, lines: List[str], ufids: bytes, texts: List[str], notes: Dict[str, tuple]) -> None:
-        """Record a table: ``texts`` sorted, ``ufids`` parallel to ``lines``."""
+    def close(self) -> None:
+        if self._fh is not None:
+            self._fh.close()
+            self._fh = None
+
+    def save(self, kernel: bytes, src: bytes, lines: List[str], ufids: bytes, texts: List[str],
+             notes: Dict[str, tuple], note_lines: List[tuple]) -> None:
+        """Record a table: ``texts`` sorted, ``ufids`` parallel to ``lines``,
+        ``src`` the digest of the file they come from."""
+        self.close()
         if self.stamp is None:
             return
-        blob = marshal.dumps({"header": self._header(), "kernel": kernel, "lines": "\n".join(lines),
-                              "ufids": ufids, "texts": "\n".join(texts), "notes": notes})
+        meta = {"header": self._header(), "kernel": kernel, "src": src, "notes": notes, "note_lines": note_lines}
+        frames = [marshal.dumps(meta), marshal.dumps("\n".join(texts)), marshal.dumps(("\n".join(lines), ufids))]
         directory = os.path.dirname(self.path)
         try:
             os.makedirs(directory, mode=0o700, exist_ok=True)
             fd, tmp = tempfile.mkstemp(dir=directory, prefix=".tmp-")
             try:
                 with os.fdopen(fd, "wb") as fh:
-                    fh.write(blob)
+                    for blob in frames:
+                        fh.write(_FRAME.pack(len(blob)))
+                        fh.write(blob)
                 os.replace(tmp, self.path)
             except BaseException:
                 os.unlink(tmp)
@@ -133,6 +185,7 @@ class TableSnapshot:
 
     def discard(self) -> None:
         """Forget the snapshot (the table it describes is gone)."""
+        self.close()
         try:
             os.unlink(self.path)
         except OSError:

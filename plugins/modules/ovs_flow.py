@@ -140,8 +140,11 @@ before:
   type: list
   elements: str
 after:
-  description: The table after the task (in check mode, as it would be), in the same form.
-  returned: when state is merged, replaced, overridden or deleted
+  description:
+    - The table after the task (in check mode, as it would be), in the same form.
+    - As in the network resource modules, only returned when the task changes the table; otherwise it is
+      RV(before).
+  returned: when changed
   type: list
   elements: str
 commands:

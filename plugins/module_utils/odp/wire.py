@@ -131,7 +131,7 @@ def decode_flow(key: bytes, mask: bytes | None = None, actions: bytes | None = N
 # An empty OVS_TUNNEL_KEY_ATTR_PAD as the kernel writes it: the kernel pads a
 # tunnel set it echoes so that tun_id sits 8-byte aligned in *its* reply, so
 # whether the PAD is there depends on where the flow landed in the dump.
-_TUN_PAD_ATTR = _HDR.pack(4, K.TUN_PAD)
+TUNNEL_PAD = _HDR.pack(4, K.TUN_PAD)
 
 
 def actions_without_tunnel_pad(actions: bytes) -> bytes:
@@ -140,7 +140,7 @@ def actions_without_tunnel_pad(actions: bytes) -> bytes:
     itself when it has none. Comparing that with what was sent tells an
     unchanged tunnel flow without decoding it (a PAD-free list, the common
     case, costs one substring search)."""
-    if _TUN_PAD_ATTR not in actions:
+    if TUNNEL_PAD not in actions:
         return actions
     try:
         acts = decode_attrs(actions, CTX_ACTIONS, "actions")

@@ -18,6 +18,7 @@ __metaclass__ = type
 
 import bisect
 import errno
+import hashlib
 import os
 from typing import Dict, List, Optional, Tuple
 
@@ -36,7 +37,12 @@ from ansible_collections.dpif.ovs.plugins.module_utils.odp.text import (
     ufid_to_text,
 )
 from ansible_collections.dpif.ovs.plugins.module_utils.odp.wire import decode_flow, encode_attrs
-from ansible_collections.dpif.ovs.plugins.module_utils.tablesnapshot import TableSnapshot, table_digest
+from ansible_collections.dpif.ovs.plugins.module_utils.tablesnapshot import (
+    UFID_LEN,
+    TableSnapshot,
+    digest_items,
+    table_digest,
+)
 
 #: How many changed flows ``commands`` lists before it only counts.
 COMMANDS_SHOWN = 1000
@@ -68,6 +74,7 @@ class Wanted:
         # int: 100k "file line N" strings would cost memory for no reader).
         self.where: Dict[bytes, object] = {}
         self.src: Optional[str] = None
+        self.src_digest = b""       # sha256 of the src file's bytes
         self.notes: List[str] = []
         self.flow_notes: Dict[bytes, tuple] = {}     # only flows with notes
         self.cache: Optional[FlowCache] = None
@@ -152,8 +159,10 @@ def load_wanted(params: dict, port_numbers: Optional[dict], datapath: Optional[s
         wanted.add(flow, where, source)
     src = params.get("src")
     if src:
-        lines, nums = read_src(src)
+        data = read_src(src)
+        lines, nums = src_lines(data, src)
         wanted.src = src
+        wanted.src_digest = hashlib.sha256(data).digest()
         cache = None
         if datapath and params.get("cache", True):
             cache = wanted.cache = FlowCache.for_src(datapath, src, _context(params, port_numbers))
@@ -171,16 +180,26 @@ def load_wanted(params: dict, port_numbers: Optional[dict], datapath: Optional[s
     return wanted
 
 
-def read_src(src: str) -> Tuple[List[str], List[int]]:
-    """The flow lines of a src file (stripped; blank and ``#`` lines left
-    out) and their line numbers."""
+def read_src(src: str) -> bytes:
     try:
-        with open(src) as fh:
-            raw = fh.read().split("\n")    # universal newlines: as readlines() splits
+        with open(src, "rb") as fh:
+            return fh.read()
     except OSError as exc:
         raise DpifError(exc.errno or errno.EIO, "read flows", "src '%s'" % src, exc.strerror) from None
+
+
+def src_lines(data: bytes, src: str) -> Tuple[List[str], List[int]]:
+    """The flow lines of a src file's bytes (UTF-8; stripped; blank and
+    ``#`` lines left out) and their line numbers."""
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise DpifError(errno.EINVAL, "read flows", "src '%s'" % src,
+                        "byte %d is not UTF-8 text (%s)" % (exc.start, exc.reason)) from None
+    if "\r" in text:       # line ends as open() in text mode reads them
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
     lines, nums = [], []
-    for n, line in enumerate(raw, 1):
+    for n, line in enumerate(text.split("\n"), 1):
         line = line.strip()
         if line and line[0] != "#":
             lines.append(line)
@@ -421,39 +440,39 @@ def _snapshot_for(params: dict, dp: str, port_numbers: dict) -> Optional[TableSn
     return TableSnapshot.for_datapath(dp, _context(params, port_numbers))
 
 
-def _snapshot_digest(keyless: list) -> Optional[bytes]:
-    """table_digest of a key-less dump; None when a flow has no UFID (not
-    one a snapshot can describe)."""
-    actions = {}
-    for df in keyless:
-        if df.ufid is None or df.actions is None:
-            return None
-        actions[df.ufid] = df.actions
-    return table_digest(actions)
-
-
 def run_from_snapshot(dpif: Dpif, dp: str, params: dict, snap: TableSnapshot, keyless: list,
                       numbers: dict, names: Optional[dict], check_mode: bool, diff: bool) -> Optional[dict]:
     """The run's result by way of ``snap``, or None when the full path must
     decide. Parses only src lines not in the snapshot and the snapshot's
     lines no longer in src (to name the flows they leave)."""
     state = params["state"]
-    if params.get("clear_stats") or _snapshot_digest(keyless) != snap.kernel:
+    if params.get("clear_stats"):
+        return None                     # needs every flow's counters
+    try:
+        items = [df.ufid + df.actions for df in keyless]
+    except TypeError:
+        return None                     # a flow without UFID (or actions): not one we recorded
+    if digest_items(items) != snap.kernel:
         return None
     src = params["src"]
-    lines, nums = read_src(src)
+    data = read_src(src)
     before = snap.texts()
-    if "\n".join(lines) == snap.lines_blob:
+    if before is None:
+        return None
+    if hashlib.sha256(data).digest() == snap.src:
+        # The same file over the same table: nothing to parse, nothing to do.
         result = {"changed": False, "commands": [],
-                  "counts": {"create": 0, "modify": 0, "delete": 0, "unchanged": len(lines)},
-                  "before": before, "after": before}
+                  "counts": {"create": 0, "modify": 0, "delete": 0, "unchanged": len(before)},
+                  "before": before}
         if diff:
             result["diff"] = {"prepared": ""}
-        return _with_notes(result, _line_notes(src, snap.notes, lines, nums))
+        return _with_notes(result, ["%s line %d: %s" % (src, n, note) for n, note in snap.note_lines])
+    lines, nums = src_lines(data, src)
     new_set = set(lines)
-    if len(new_set) != len(lines):
+    recorded = snap.lines()
+    if recorded is None or len(new_set) != len(lines):
         return None
-    old = snap.lines()
+    old, old_ufids = recorded
     old_index = dict((line, i) for i, line in enumerate(old))
     installed = dict((df.ufid, df.actions) for df in keyless)
     fix = params.get("fix", True)
@@ -482,7 +501,7 @@ def run_from_snapshot(dpif: Dpif, dp: str, params: dict, snap: TableSnapshot, ke
         except DpifError:
             return None
         actions = installed.get(o.ufid)
-        if o.ufid != snap.ufid(i) or actions is None:
+        if o.ufid != old_ufids[i * UFID_LEN:(i + 1) * UFID_LEN] or actions is None:
             return None
         have[o.ufid] = planner.HaveFlow(o.ufid, o.ufid, o.key, o.mask, actions)
     for w in wanted.flows:
@@ -510,22 +529,25 @@ def run_from_snapshot(dpif: Dpif, dp: str, params: dict, snap: TableSnapshot, ke
     result = {"changed": p.changed, "commands": commands,
               "counts": {"create": len(p.create), "modify": len(p.modify), "delete": len(p.delete),
                          "unchanged": p.unchanged},
-              "before": before, "after": after}
+              "before": before}
+    if p.changed:
+        result["after"] = after
     if diff:
         result["diff"] = {"prepared": unified_diff(before, after, dp)}
     notes = dict((line, n) for line, n in snap.notes.items() if line in new_set)
     for line, ufid in ufid_of_new.items():
         if ufid in wanted.flow_notes:
             notes[line] = wanted.flow_notes[ufid]
+    note_lines = [(n, note) for line, n in zip(lines, nums) for note in notes.get(line, ())] if notes else []
     if not check_mode or not p.changed:
         _apply_to(installed, p)
         if len(installed) == len(lines):        # the table is the new lines' flows, nothing else
-            ufids = b"".join(ufid_of_new[line] if line in ufid_of_new else snap.ufid(old_index[line])
-                             for line in lines)
-            snap.save(table_digest(installed), lines, ufids, after, notes)
+            ufids = b"".join(ufid_of_new[line] if line in ufid_of_new else
+                             old_ufids[old_index[line] * UFID_LEN:(old_index[line] + 1) * UFID_LEN] for line in lines)
+            snap.save(table_digest(installed), hashlib.sha256(data).digest(), lines, ufids, after, notes, note_lines)
         else:
             snap.discard()
-    return _with_notes(result, _line_notes(src, notes, lines, nums))
+    return _with_notes(result, ["%s line %d: %s" % (src, n, note) for n, note in note_lines])
 
 
 def _text_in(texts: List[str], candidates: List[str]) -> Optional[str]:
@@ -547,12 +569,6 @@ def _apply_to(actions: Dict[bytes, bytes], p: planner.Plan) -> None:
         actions[w.ufid] = w.actions
 
 
-def _line_notes(src: str, notes: Dict[str, tuple], lines: List[str], nums: List[int]) -> List[str]:
-    if not notes:
-        return []
-    return ["%s line %d: %s" % (src, n, note) for line, n in zip(lines, nums) for note in notes.get(line, ())]
-
-
 def record_snapshot(snap: TableSnapshot, wanted: Wanted, have: Dict[bytes, planner.HaveFlow], p: planner.Plan,
                     after: List[str]) -> None:
     """After a full-path run: record the table when it is exactly the src's
@@ -567,7 +583,9 @@ def record_snapshot(snap: TableSnapshot, wanted: Wanted, have: Dict[bytes, plann
     ufids = b"".join(want.ufid for _line, want, _entry in wanted.src_lines)
     notes = dict((line, wanted.flow_notes[want.ufid]) for line, want, _entry in wanted.src_lines
                  if want.ufid in wanted.flow_notes)
-    snap.save(table_digest(installed), lines, ufids, after, notes)
+    note_lines = [(wanted.where[want.ufid], note) for line, want, _entry in wanted.src_lines
+                  for note in notes.get(line, ())] if notes else []
+    snap.save(table_digest(installed), wanted.src_digest, lines, ufids, after, notes, note_lines)
 
 
 def _port_maps(dpif: Dpif, dp: str, use_names: bool):
@@ -633,10 +651,13 @@ def run(params: dict, check_mode: bool, diff: bool) -> dict:
         keyless = None
         if snap is not None:
             keyless = list(dpif.flow_dump(dp, keys=False))
-            if snap.load():
-                result = run_from_snapshot(dpif, dp, params, snap, keyless, numbers, names, check_mode, diff)
-                if result is not None:
-                    return result
+            try:
+                if snap.load():
+                    result = run_from_snapshot(dpif, dp, params, snap, keyless, numbers, names, check_mode, diff)
+                    if result is not None:
+                        return result
+            finally:
+                snap.close()
         wanted = load_wanted(params, numbers, dp) if (params.get("config") or params.get("src")) else None
         if wanted is None and state != "deleted":
             raise DpifError(errno.EINVAL, "check arguments", "datapath '%s'" % dp,
@@ -672,8 +693,10 @@ def run(params: dict, check_mode: bool, diff: bool) -> dict:
             "counts": {"create": len(p.create), "modify": len(p.modify), "delete": len(p.delete),
                        "unchanged": p.unchanged},
             "before": before,
-            "after": after,
         }
+        if p.changed:
+            result["after"] = after     # only then, as network resource modules do: a no-change
+            # run would print the same 100k lines twice
         if diff:
             result["diff"] = {"prepared": unified_diff(before, after, dp)}
         if wanted is not None:
