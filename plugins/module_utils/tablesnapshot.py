@@ -55,13 +55,16 @@ def table_digest(actions_by_ufid: Dict[bytes, bytes]) -> bytes:
 
 
 def digest_items(items: List[bytes]) -> bytes:
-    """table_digest of ``items``, each a UFID followed by its action bytes
-    (sorted in place). A dump's table digests without a dict this way."""
-    pad = TUNNEL_PAD
-    for i, item in enumerate(items):
-        if pad in item:
-            items[i] = item[:UFID_LEN] + actions_without_tunnel_pad(item[UFID_LEN:])
+    """table_digest of ``items``, each a UFID followed by its action bytes.
+    Sorts ``items`` in place (by UFID: they are unique); a key-less dump
+    digests this way without building a dict."""
     items.sort()
+    pad = TUNNEL_PAD
+    padded = [i for i, item in enumerate(items) if pad in item]
+    if padded:
+        items = list(items)
+        for i in padded:
+            items[i] = items[i][:UFID_LEN] + actions_without_tunnel_pad(items[i][UFID_LEN:])
     # marshal writes each item's length, so distinct tables cannot serialise
     # alike. Version 2: later versions write back-references to objects seen
     # twice, which would make the digest depend on identity, not values.

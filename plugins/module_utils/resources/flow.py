@@ -213,10 +213,11 @@ def _context(params: dict, port_numbers: Optional[dict]) -> tuple:
 
 
 def read_table(dpif: Dpif, dp: str, wanted: Optional[Wanted],
-               keyless: Optional[list] = None) -> Dict[bytes, planner.HaveFlow]:
+               keyless: Optional[List[bytes]] = None) -> Dict[bytes, planner.HaveFlow]:
     """The installed flows keyed by identity. Flows we installed (their UFID
     is a wanted one) are not decoded: the UFID already says what they match.
-    ``keyless``: a key-less dump (DumpedFlows) this run already made."""
+    ``keyless``: the key-less dump this run already made (:func:`keyless_dump`;
+    it has no counters, so not for clear_stats)."""
     known = wanted.by_ufid if wanted is not None else {}
     have = {}
     HaveFlow = planner.HaveFlow
@@ -230,17 +231,40 @@ def read_table(dpif: Dpif, dp: str, wanted: Optional[Wanted],
     # is read again, whole, by a second dump (the kernel leaves out the mask
     # of key-identified flows too, when asked to omit keys).
     foreign = False
-    for df in keyless if keyless is not None else dpif.flow_dump(dp, keys=False):
-        w = known.get(df.ufid) if df.ufid is not None else None
-        if w is not None:
-            have[w.ufid] = HaveFlow(w.ufid, w.ufid, w.key, w.mask, df.actions or b"", df.stats.packets, df.stats.bytes)
-        else:
-            foreign = True
+    if keyless is not None:
+        for item in keyless:
+            w = known.get(item[:UFID_LEN])
+            if w is not None:
+                have[w.ufid] = HaveFlow(w.ufid, w.ufid, w.key, w.mask, item[UFID_LEN:])
+            else:
+                foreign = True
+    else:
+        for df in dpif.flow_dump(dp, keys=False):
+            w = known.get(df.ufid) if df.ufid is not None else None
+            if w is not None:
+                have[w.ufid] = HaveFlow(w.ufid, w.ufid, w.key, w.mask, df.actions or b"", df.stats.packets,
+                                        df.stats.bytes)
+            else:
+                foreign = True
     if foreign:
         for df in dpif.flow_dump(dp):
             if df.ufid is None or df.ufid not in known:
                 _have_foreign(have, df, dp)
     return have
+
+
+def keyless_dump(dpif: Dpif, dp: str) -> Optional[List[bytes]]:
+    """The table as a key-less dump reports it, each flow as its UFID
+    followed by its action bytes; None if a flow has no UFID. Only these
+    bytes are kept: 100k dumped-flow objects held at once cost seconds of
+    page faults in the sandbox, streamed they cost a tenth of that."""
+    items = []
+    append = items.append
+    for df in dpif.flow_dump(dp, keys=False):
+        if df.ufid is None or df.actions is None:
+            return None
+        append(df.ufid + df.actions)
+    return items
 
 
 def _have_foreign(have: Dict[bytes, planner.HaveFlow], df, dp: str) -> None:
@@ -435,24 +459,20 @@ def _snapshot_for(params: dict, dp: str, port_numbers: dict) -> Optional[TableSn
     """The snapshot this run may use and should record, or None."""
     if params.get("config") or not params.get("src") or not params.get("cache", True):
         return None
+    if params.get("clear_stats"):
+        return None         # needs every flow's counters, which the snapshot path never reads
     if params["state"] not in ("merged", "replaced", "overridden"):
         return None
     return TableSnapshot.for_datapath(dp, _context(params, port_numbers))
 
 
-def run_from_snapshot(dpif: Dpif, dp: str, params: dict, snap: TableSnapshot, keyless: list,
+def run_from_snapshot(dpif: Dpif, dp: str, params: dict, snap: TableSnapshot, keyless: List[bytes],
                       numbers: dict, names: Optional[dict], check_mode: bool, diff: bool) -> Optional[dict]:
     """The run's result by way of ``snap``, or None when the full path must
     decide. Parses only src lines not in the snapshot and the snapshot's
     lines no longer in src (to name the flows they leave)."""
     state = params["state"]
-    if params.get("clear_stats"):
-        return None                     # needs every flow's counters
-    try:
-        items = [df.ufid + df.actions for df in keyless]
-    except TypeError:
-        return None                     # a flow without UFID (or actions): not one we recorded
-    if digest_items(items) != snap.kernel:
+    if digest_items(keyless) != snap.kernel:
         return None
     src = params["src"]
     data = read_src(src)
@@ -474,7 +494,7 @@ def run_from_snapshot(dpif: Dpif, dp: str, params: dict, snap: TableSnapshot, ke
         return None
     old, old_ufids = recorded
     old_index = dict((line, i) for i, line in enumerate(old))
-    installed = dict((df.ufid, df.actions) for df in keyless)
+    installed = dict((item[:UFID_LEN], item[UFID_LEN:]) for item in keyless)
     fix = params.get("fix", True)
     # New lines: checked as the full path would (a bad one is the user's error).
     wanted = Wanted(fix)
@@ -650,9 +670,9 @@ def run(params: dict, check_mode: bool, diff: bool) -> dict:
         snap = _snapshot_for(params, dp, numbers)
         keyless = None
         if snap is not None:
-            keyless = list(dpif.flow_dump(dp, keys=False))
+            keyless = keyless_dump(dpif, dp)
             try:
-                if snap.load():
+                if keyless is not None and snap.load():
                     result = run_from_snapshot(dpif, dp, params, snap, keyless, numbers, names, check_mode, diff)
                     if result is not None:
                         return result
