@@ -8,18 +8,17 @@ not cost a 100k-flow parse, nor loading 100k parse-cache entries. After a
 run that left the datapath holding exactly the flows of its src lines (one
 flow per line, nothing else), we keep:
 
-* the src's effective lines (stripped, no comments) in file order, and the
-  UFID of each line's flow;
-* the table's text, sorted (``before``/``after`` of a run);
-* the fix-up notes of the lines that had some;
 * a digest of the table as a key-less dump reports it: every flow's UFID
-  and action bytes (:func:`table_digest`).
+  and action bytes (:func:`table_digest`);
+* the table's text, sorted (``before``/``after`` of a run);
+* the src file's bytes, and the fix-up notes of its lines that had some.
 
 The next run dumps the table without keys (cheap) and compares digests.
-Equal digests mean the kernel still holds exactly that table, so only the
-lines that differ from the kept ones need parsing and planning
-(``resources.flow``). Any other digest, and the run takes the full path: a
-snapshot can make a run faster, never different.
+Equal digests mean the kernel still holds exactly that table: a file with
+the same bytes has nothing to do, and otherwise only the lines that differ
+from the kept file need parsing and planning (``resources.flow``). Any
+other digest, and the run takes the full path: a snapshot can make a run
+faster, never different.
 
 Like :mod:`.flowcache`, a snapshot is valid only within its context (the
 checking options, the port-name map, the ``names`` option) and the code
@@ -36,12 +35,12 @@ import marshal
 import os
 import struct
 import tempfile
-from typing import Dict, List, Optional, Tuple
+from typing import Dict, List, Optional
 
 from ansible_collections.dpif.ovs.plugins.module_utils.flowcache import code_stamp, default_dir
 from ansible_collections.dpif.ovs.plugins.module_utils.odp.wire import TUNNEL_PAD, actions_without_tunnel_pad
 
-FORMAT = 2
+FORMAT = 3
 UFID_LEN = 16
 _FRAME = struct.Struct("<Q")
 
@@ -76,9 +75,8 @@ class TableSnapshot:
 
     The file is three frames (u64 length + marshal), read only as far as a
     run needs: the summary (context, digests, notes), the sorted table text
-    (a matching table's ``before``), the src lines and their UFIDs (only
-    when the src changed). Blobs are newline-joined strings, split when a
-    run needs the pieces."""
+    (a matching table's ``before``), the src file's bytes (only when the
+    src changed)."""
 
     def __init__(self, path: str, context: tuple):
         self.path = path
@@ -86,7 +84,7 @@ class TableSnapshot:
         self.stamp = code_stamp()
         self.kernel = b""                       # table_digest of the table left behind
         self.src = b""                          # sha256 of the src file's bytes
-        self.notes: Dict[str, tuple] = {}       # line -> fix-up notes, for lines that had some
+        self.notes: Dict[bytes, tuple] = {}     # src line (as in the file) -> fix-up notes
         self.note_lines: List[tuple] = []       # (line number, note) in that src file
         self._fh = None
 
@@ -101,7 +99,7 @@ class TableSnapshot:
     def load(self) -> bool:
         """Read the summary; True when the file holds a snapshot for this
         context and code. The other frames are read by :meth:`texts` and
-        :meth:`lines` while the file stays open (:meth:`close`)."""
+        :meth:`src_bytes` while the file stays open (:meth:`close`)."""
         self.close()
         if self.stamp is None:
             return False
@@ -131,45 +129,45 @@ class TableSnapshot:
             raise EOFError("snapshot cut short")
         return marshal.loads(data)
 
-    def texts(self) -> Optional[List[str]]:
-        """The table's text, sorted; None if the file cannot be read. Call
-        after a successful :meth:`load`, before :meth:`lines`."""
+    def _next(self, kind: type):
+        """The next frame if it is a ``kind``, else None."""
         try:
-            blob = self._frame()
+            value = self._frame()
         except (OSError, EOFError, ValueError, TypeError, struct.error, AttributeError):
             return None
-        if not isinstance(blob, str):
+        return value if isinstance(value, kind) else None
+
+    def texts(self) -> Optional[List[str]]:
+        """The table's text, sorted; None if the file cannot be read. Call
+        after a successful :meth:`load`, before :meth:`src_bytes`."""
+        blob = self._next(str)
+        if blob is None:
             return None
         return blob.split("\n") if blob else []
 
-    def lines(self) -> Optional[Tuple[List[str], bytes]]:
-        """The src's flow lines, in file order, and the UFID of each line's
-        flow (UFID_LEN bytes each); None if unreadable. Call after :meth:`texts`."""
+    def src_bytes(self) -> Optional[bytes]:
+        """The src file the table came from, as it was; None if unreadable.
+        Call after :meth:`texts`."""
         try:
-            blob, ufids = self._frame()
-        except (OSError, EOFError, ValueError, TypeError, struct.error, AttributeError):
-            return None
+            return self._next(bytes)
         finally:
             self.close()
-        if not isinstance(blob, str) or not isinstance(ufids, bytes):
-            return None
-        lines = blob.split("\n") if blob else []
-        return (lines, ufids) if len(ufids) == UFID_LEN * len(lines) else None
 
     def close(self) -> None:
         if self._fh is not None:
             self._fh.close()
             self._fh = None
 
-    def save(self, kernel: bytes, src: bytes, lines: List[str], ufids: bytes, texts: List[str],
-             notes: Dict[str, tuple], note_lines: List[tuple]) -> None:
-        """Record a table: ``texts`` sorted, ``ufids`` parallel to ``lines``,
-        ``src`` the digest of the file they come from."""
+    def save(self, kernel: bytes, src_data: bytes, texts: List[str], notes: Dict[bytes, tuple],
+             note_lines: List[tuple]) -> None:
+        """Record a table: its digest, its text (sorted), the src file's
+        bytes and the notes of its lines."""
         self.close()
         if self.stamp is None:
             return
-        meta = {"header": self._header(), "kernel": kernel, "src": src, "notes": notes, "note_lines": note_lines}
-        frames = [marshal.dumps(meta), marshal.dumps("\n".join(texts)), marshal.dumps(("\n".join(lines), ufids))]
+        meta = {"header": self._header(), "kernel": kernel, "src": hashlib.sha256(src_data).digest(),
+                "notes": notes, "note_lines": note_lines}
+        frames = (marshal.dumps(meta), marshal.dumps("\n".join(texts)), marshal.dumps(src_data))
         directory = os.path.dirname(self.path)
         try:
             os.makedirs(directory, mode=0o700, exist_ok=True)

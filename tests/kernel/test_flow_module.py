@@ -314,6 +314,14 @@ def test_src_reruns_from_the_table_snapshot_equal_the_full_path(run_module, fdp,
     res, parsed, full = step(lines)
     assert not res["changed"] and (full, parsed) == (False, 0)
 
+    # Comments and blank lines in between, a line with trailing blanks: only that line is read again.
+    spaced = lines[:30] + ["", "# the second half", "", ""] + lines[30:]
+    spaced[3] += "  "
+    res, parsed, full = step(spaced)
+    assert not res["changed"] and res["counts"]["unchanged"] == 199 and (full, parsed) == (False, 2)
+    res, parsed, full = step(lines)
+    assert not res["changed"] and (full, parsed) == (False, 2)
+
     # Someone else changed a flow: the digest differs, the full path puts it back.
     key = lines[20].rsplit(" ", 1)[0]
     ufid = F.ufid_to_text(F.load_wanted({"config": [lines[20]]}, None).flows[0].ufid)

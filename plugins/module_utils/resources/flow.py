@@ -74,7 +74,7 @@ class Wanted:
         # int: 100k "file line N" strings would cost memory for no reader).
         self.where: Dict[bytes, object] = {}
         self.src: Optional[str] = None
-        self.src_digest = b""       # sha256 of the src file's bytes
+        self.src_data = b""         # the src file's bytes
         self.notes: List[str] = []
         self.flow_notes: Dict[bytes, tuple] = {}     # only flows with notes
         self.cache: Optional[FlowCache] = None
@@ -162,7 +162,7 @@ def load_wanted(params: dict, port_numbers: Optional[dict], datapath: Optional[s
         data = read_src(src)
         lines, nums = src_lines(data, src)
         wanted.src = src
-        wanted.src_digest = hashlib.sha256(data).digest()
+        wanted.src_data = data
         cache = None
         if datapath and params.get("cache", True):
             cache = wanted.cache = FlowCache.for_src(datapath, src, _context(params, port_numbers))
@@ -205,6 +205,23 @@ def src_lines(data: bytes, src: str) -> Tuple[List[str], List[int]]:
             lines.append(line)
             nums.append(n)
     return lines, nums
+
+
+def _raw_lines(data: bytes) -> List[bytes]:
+    """A src file's lines as bytes, numbered as :func:`src_lines` numbers them."""
+    if b"\r" in data:
+        data = data.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
+    return data.split(b"\n")
+
+
+def _flow_line(raw: bytes, src: str, n: int) -> Optional[str]:
+    """The flow of one raw src line, stripped; None for a blank or comment line."""
+    try:
+        line = raw.decode("utf-8").strip()
+    except UnicodeDecodeError as exc:
+        raise DpifError(errno.EINVAL, "read flows", "src '%s' line %d" % (src, n),
+                        "byte %d of the line is not UTF-8 text (%s)" % (exc.start, exc.reason)) from None
+    return line if line and line[0] != "#" else None
 
 
 def _context(params: dict, port_numbers: Optional[dict]) -> tuple:
@@ -469,8 +486,8 @@ def _snapshot_for(params: dict, dp: str, port_numbers: dict) -> Optional[TableSn
 def run_from_snapshot(dpif: Dpif, dp: str, params: dict, snap: TableSnapshot, keyless: List[bytes],
                       numbers: dict, names: Optional[dict], check_mode: bool, diff: bool) -> Optional[dict]:
     """The run's result by way of ``snap``, or None when the full path must
-    decide. Parses only src lines not in the snapshot and the snapshot's
-    lines no longer in src (to name the flows they leave)."""
+    decide. Parses only the src lines the kept file did not have, and the
+    kept file's lines that are gone (to name the flows they installed)."""
     state = params["state"]
     if digest_items(keyless) != snap.kernel:
         return None
@@ -487,54 +504,63 @@ def run_from_snapshot(dpif: Dpif, dp: str, params: dict, snap: TableSnapshot, ke
         if diff:
             result["diff"] = {"prepared": ""}
         return _with_notes(result, ["%s line %d: %s" % (src, n, note) for n, note in snap.note_lines])
-    lines, nums = src_lines(data, src)
-    new_set = set(lines)
-    recorded = snap.lines()
-    if recorded is None or len(new_set) != len(lines):
+    old_data = snap.src_bytes()
+    if old_data is None:
         return None
-    old, old_ufids = recorded
-    old_index = dict((line, i) for i, line in enumerate(old))
-    installed = dict((item[:UFID_LEN], item[UFID_LEN:]) for item in keyless)
+    # Lines are compared as they are in the files, so a kept line is never
+    # decoded: only added and gone lines are.
+    new_raw, old_raw = _raw_lines(data), _raw_lines(old_data)
+    new_set, old_set = set(new_raw), set(old_raw)
+    if len(new_set) != len(new_raw) and _repeats_a_flow(new_raw, src):
+        return None
+    added = [(n, raw) for n, raw in enumerate(new_raw, 1) if raw not in old_set]
+    gone = [(n, raw) for n, raw in enumerate(old_raw, 1) if raw not in new_set]
     fix = params.get("fix", True)
     # New lines: checked as the full path would (a bad one is the user's error).
     wanted = Wanted(fix)
     wanted.src = src
-    ufid_of_new = {}
-    for line, n in zip(lines, nums):
-        if line in old_index:
+    new_notes = {}
+    for n, raw in added:
+        line = _flow_line(raw, src, n)
+        if line is None:
             continue
         try:
             flow = parse_flow(line, port_numbers=numbers)
         except DpifError as exc:
             raise _where(exc, wanted.where_text(n)) from None
-        ufid_of_new[line] = wanted.add(flow, n, line).ufid
-    if len(wanted.flows) != len(ufid_of_new):
-        return None                     # two new lines are one flow
-    # Lines gone from src: the flows they installed, as installed.
-    gone = Wanted(fix)
+        count = len(wanted.flows)
+        w = wanted.add(flow, n, line)
+        if len(wanted.flows) == count:
+            return None                 # two new lines are one flow
+        if w.ufid in wanted.flow_notes:
+            new_notes[raw] = wanted.flow_notes[w.ufid]
+    # Gone lines: the flows they installed, as installed.
+    was = Wanted(fix)
     have = {}
-    for i, line in enumerate(old):
-        if line in new_set:
+    for n, raw in gone:
+        line = _flow_line(raw, src, n)
+        if line is None:
             continue
         try:
-            o = gone.add(parse_flow(line, port_numbers=numbers), i, line)
+            o = was.add(parse_flow(line, port_numbers=numbers), n, line)
         except DpifError:
             return None
-        actions = installed.get(o.ufid)
-        if o.ufid != old_ufids[i * UFID_LEN:(i + 1) * UFID_LEN] or actions is None:
+        actions = _installed(keyless, o.ufid)
+        if actions is None:
             return None
         have[o.ufid] = planner.HaveFlow(o.ufid, o.ufid, o.key, o.mask, actions)
     for w in wanted.flows:
-        if w.ufid in installed and w.ufid not in have:
+        if w.ufid not in have and _installed(keyless, w.ufid) is not None:
             return None                 # a second listing of a kept line's flow
     old_text = {}
-    for o in gone.flows:
-        text = _text_in(before, [want_text(o, names), have_text(have[o.ufid], names)])
+    for o in was.flows:
+        text = _text_in(before, o, have[o.ufid], names)
         if text is None:
             return None
         old_text[o.ufid] = text
     p = planner.plan(wanted.flows, have, state)
-    p.unchanged += len(lines) - len(ufid_of_new)
+    kept = len(before) - len(was.flows)
+    p.unchanged += kept
     commands = commands_for(p, old_text, names) if p.changed else []
     if p.changed and not check_mode:
         apply_plan(dpif, dp, p, names)
@@ -554,39 +580,61 @@ def run_from_snapshot(dpif: Dpif, dp: str, params: dict, snap: TableSnapshot, ke
         result["after"] = after
     if diff:
         result["diff"] = {"prepared": unified_diff(before, after, dp)}
-    notes = dict((line, n) for line, n in snap.notes.items() if line in new_set)
-    for line, ufid in ufid_of_new.items():
-        if ufid in wanted.flow_notes:
-            notes[line] = wanted.flow_notes[ufid]
-    note_lines = [(n, note) for line, n in zip(lines, nums) for note in notes.get(line, ())] if notes else []
+    notes = dict((raw, n) for raw, n in snap.notes.items() if raw in new_set)
+    notes.update(new_notes)
+    note_lines = [(n, note) for n, raw in enumerate(new_raw, 1) if raw in notes for note in notes[raw]] \
+        if notes else []
     if not check_mode or not p.changed:
-        _apply_to(installed, p)
-        if len(installed) == len(lines):        # the table is the new lines' flows, nothing else
-            ufids = b"".join(ufid_of_new[line] if line in ufid_of_new else
-                             old_ufids[old_index[line] * UFID_LEN:(old_index[line] + 1) * UFID_LEN] for line in lines)
-            snap.save(table_digest(installed), hashlib.sha256(data).digest(), lines, ufids, after, notes, note_lines)
+        if len(before) - len(p.delete) + len(p.create) == kept + len(wanted.flows):
+            # The table is the new file's flows, one per line, nothing else.
+            snap.save(digest_items(_after_plan(keyless, p)), data, after, notes, note_lines)
         else:
             snap.discard()
     return _with_notes(result, ["%s line %d: %s" % (src, n, note) for n, note in note_lines])
 
 
-def _text_in(texts: List[str], candidates: List[str]) -> Optional[str]:
-    """The first candidate that is one of the sorted ``texts``."""
-    for text in candidates:
+def _repeats_a_flow(raw_lines: List[bytes], src: str) -> bool:
+    """Whether a flow line occurs twice (blank and comment lines may)."""
+    seen = set()
+    for n, raw in enumerate(raw_lines, 1):
+        if raw in seen and _flow_line(raw, src, n) is not None:
+            return True
+        seen.add(raw)
+    return False
+
+
+def _installed(items: List[bytes], ufid: bytes) -> Optional[bytes]:
+    """The actions of flow ``ufid`` in sorted key-less dump ``items``, or None."""
+    k = bisect.bisect_left(items, ufid)
+    if k < len(items) and items[k][:UFID_LEN] == ufid:
+        return items[k][UFID_LEN:]
+    return None
+
+
+def _after_plan(items: List[bytes], p: planner.Plan) -> List[bytes]:
+    """Sorted key-less dump ``items`` as the table will be after ``p``."""
+    changes = dict((h.ident, None) for h in p.delete)
+    changes.update((m.have.ident, m.actions) for m in p.modify)
+    at = dict((ufid, bisect.bisect_left(items, ufid)) for ufid in changes)
+    out = list(items)
+    for ufid, actions in changes.items():
+        out[at[ufid]] = None if actions is None else ufid + actions
+    if p.delete:
+        out = [item for item in out if item is not None]
+    out.extend(w.ufid + w.actions for w in p.create)
+    return out
+
+
+def _text_in(texts: List[str], o: planner.WantFlow, h: planner.HaveFlow, names: Optional[dict]) -> Optional[str]:
+    """The text of installed flow ``h`` (listed as ``o``) among the sorted
+    ``texts``: printed as listed, or else as the kernel reports it."""
+    for text in (want_text(o, names), None):
+        if text is None:
+            text = have_text(h, names)
         k = bisect.bisect_left(texts, text)
         if k < len(texts) and texts[k] == text:
             return text
     return None
-
-
-def _apply_to(actions: Dict[bytes, bytes], p: planner.Plan) -> None:
-    """{identity: action bytes} of a table, taken to what ``p`` leaves."""
-    for h in p.delete:
-        actions.pop(h.ident, None)
-    for m in p.modify:
-        actions[m.have.ident] = m.actions
-    for w in p.create:
-        actions[w.ufid] = w.actions
 
 
 def record_snapshot(snap: TableSnapshot, wanted: Wanted, have: Dict[bytes, planner.HaveFlow], p: planner.Plan,
@@ -594,18 +642,23 @@ def record_snapshot(snap: TableSnapshot, wanted: Wanted, have: Dict[bytes, plann
     """After a full-path run: record the table when it is exactly the src's
     flows, one per line; else forget any older snapshot."""
     installed = dict((ident, h.actions) for ident, h in have.items())
-    _apply_to(installed, p)
+    for h in p.delete:
+        installed.pop(h.ident, None)
+    for m in p.modify:
+        installed[m.have.ident] = m.actions
+    for w in p.create:
+        installed[w.ufid] = w.actions
     lines = [line for line, _want, _entry in wanted.src_lines]
     if len(installed) != len(lines) or len(wanted.flows) != len(lines) or len(set(lines)) != len(lines) \
             or any(w.ufid not in installed for w in wanted.flows):
         snap.discard()
         return
-    ufids = b"".join(want.ufid for _line, want, _entry in wanted.src_lines)
-    notes = dict((line, wanted.flow_notes[want.ufid]) for line, want, _entry in wanted.src_lines
-                 if want.ufid in wanted.flow_notes)
-    note_lines = [(wanted.where[want.ufid], note) for line, want, _entry in wanted.src_lines
-                  for note in notes.get(line, ())] if notes else []
-    snap.save(table_digest(installed), wanted.src_digest, lines, ufids, after, notes, note_lines)
+    raw = _raw_lines(wanted.src_data)
+    note_lines, notes = [], {}
+    for n, ufid in sorted((wanted.where[ufid], ufid) for ufid in wanted.flow_notes):
+        notes[raw[n - 1]] = wanted.flow_notes[ufid]
+        note_lines.extend((n, note) for note in wanted.flow_notes[ufid])
+    snap.save(table_digest(installed), wanted.src_data, after, notes, note_lines)
 
 
 def _port_maps(dpif: Dpif, dp: str, use_names: bool):

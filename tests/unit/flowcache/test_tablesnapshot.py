@@ -1,6 +1,7 @@
 """The table snapshot: a digest that names a table whatever the dump order, and a file
 that is used only within its context and code, never when corrupt."""
 
+import hashlib
 import os
 
 from ansible_collections.dpif.ovs.plugins.module_utils import tablesnapshot as T
@@ -46,15 +47,14 @@ def test_digest_ignores_the_tunnel_pad_the_kernel_may_echo():
 def test_round_trip_within_its_context_only(tmp_path):
     snap = T.TableSnapshot.for_datapath("dp0", CONTEXT, str(tmp_path))
     assert not snap.load()
-    ufids = b"\x01" * 16 + b"\x02" * 16
-    snap.save(b"K" * 32, b"S" * 32, ["line a", "line b"], ufids, ["text a", "text b"], {"line b": ("a note",)},
-              [(7, "a note")])
+    src = b"# flows\nline a\nline b\n"
+    snap.save(b"K" * 32, src, ["text a", "text b"], {b"line b": ("a note",)}, [(3, "a note")])
     again = T.TableSnapshot.for_datapath("dp0", CONTEXT, str(tmp_path))
     assert again.load()
     assert (again.kernel, again.src, again.notes, again.note_lines) == (
-        b"K" * 32, b"S" * 32, {"line b": ("a note",)}, [(7, "a note")])
+        b"K" * 32, hashlib.sha256(src).digest(), {b"line b": ("a note",)}, [(3, "a note")])
     assert again.texts() == ["text a", "text b"]
-    assert again.lines() == (["line a", "line b"], ufids)
+    assert again.src_bytes() == src
     assert not T.TableSnapshot.for_datapath("dp1", CONTEXT, str(tmp_path)).load()
     assert not T.TableSnapshot.for_datapath("dp0", (False,) + CONTEXT[1:], str(tmp_path)).load()
     other_code = T.TableSnapshot.for_datapath("dp0", CONTEXT, str(tmp_path))
@@ -65,16 +65,16 @@ def test_round_trip_within_its_context_only(tmp_path):
 
 def test_an_empty_table_and_a_file_cut_short(tmp_path):
     snap = T.TableSnapshot.for_datapath("dp0", CONTEXT, str(tmp_path))
-    snap.save(T.table_digest({}), b"", [], b"", [], {}, [])
-    assert snap.load() and snap.texts() == [] and snap.lines() == ([], b"")
-    snap.save(b"K", b"S", ["a line"] * 1000, b"\x01" * 16000, ["a text"] * 1000, {}, [])
+    snap.save(T.table_digest({}), b"", [], {}, [])
+    assert snap.load() and snap.texts() == [] and snap.src_bytes() == b""
+    snap.save(b"K", b"a line\n" * 1000, ["a text"] * 1000, {}, [])
     with open(snap.path, "rb") as fh:
         data = fh.read()
     cut = T.TableSnapshot.for_datapath("dp0", CONTEXT, str(tmp_path))
     for size in (5, len(data) // 2, len(data) - 1):
         with open(snap.path, "wb") as fh:
             fh.write(data[:size])
-        read = cut.load() and cut.texts() is not None and cut.lines() is not None
+        read = cut.load() and cut.texts() is not None and cut.src_bytes() is not None
         assert not read, size
         cut.close()
     with open(snap.path, "wb") as fh:
