@@ -79,6 +79,11 @@ options:
         C(~/.cache/dpif-ovs) when not root; C(DPIF_OVS_CACHE_DIR) overrides), so that later runs parse only the
         lines the last run did not see, whatever path the file has now. The cache holds what parsing gives
         again, never kernel state; a missing or stale cache only costs time.
+      - With I(src) alone (no I(config)) and state C(merged), C(replaced) or C(overridden), also keep a snapshot
+        of the table a run leaves when it is exactly the file's flows (the file's bytes, the table's text and
+        a digest of the table's UFIDs and actions). The next run dumps the table without keys and compares
+        digests. If the kernel still holds that table, a file with the same bytes has nothing to do and an
+        edited file costs only the lines that differ; any other table takes the full path.
     type: bool
     default: true
   fix:

@@ -254,8 +254,8 @@ def _table_lines(n, first=0):
     return out
 
 
-def test_src_reruns_from_the_table_snapshot_equal_the_full_path(run_module, fdp, dpctl, tmp_path, flow_cache_dir,
-                                                                 monkeypatch):
+def test_src_reruns_from_the_table_snapshot_equal_the_full_path(
+        run_module, fdp, dpctl, tmp_path, flow_cache_dir, monkeypatch):
     """Each step runs twice: in check mode without any cache (the full path's
     prediction), then for real with the snapshot. Both must agree on every
     returned field, and the kernel must hold what `after` says. A step meant
