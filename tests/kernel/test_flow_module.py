@@ -256,9 +256,10 @@ def _table_lines(n, first=0):
 
 def test_src_reruns_from_the_table_snapshot_equal_the_full_path(
         run_module, fdp, dpctl, tmp_path, flow_cache_dir, monkeypatch):
-    """Each step runs twice: in check mode without any cache (the full path's
-    prediction), then for real with the snapshot. Both must agree on every
-    returned field, and the kernel must hold what `after` says. A step meant
+    """Each step runs three times: in check mode without any cache (the full
+    path's prediction), in check mode with the snapshot, then for real with
+    it. All must agree on every returned field, and the kernel must hold
+    what `after` says. A step meant
     for the snapshot must neither load the whole table nor parse more than the
     lines that differ; a step that cannot use it must take the full path."""
     from ansible_collections.dpif.ovs.plugins.module_utils.resources import flow as F
@@ -283,14 +284,19 @@ def test_src_reruns_from_the_table_snapshot_equal_the_full_path(
         src.write_text("# a table\n\n" + "\n".join(lines) + "\n")
         args = {"datapath": dp, "src": str(src), "state": state}
         predicted = run_module("ovs_flow", dict(args, cache=False), check=True, diff=True)
+        # Check mode through the snapshot predicts the same, and leaves the snapshot as it was.
+        calls.update(parse=0, full=0)
+        checked = run_module("ovs_flow", args, check=True, diff=True)
+        seen = dict(calls)
         calls.update(parse=0, full=0)
         real = run_module("ovs_flow", args, diff=True)
-        assert not predicted.failed and not real.failed, (predicted, real)
+        assert bool(calls["full"]) == bool(seen["full"]), (state, len(lines), checked["counts"], real["counts"])
+        assert not predicted.failed and not checked.failed and not real.failed, (predicted, checked, real)
         for k in ("changed", "commands", "counts", "before", "after", "diff", "warnings"):
-            assert predicted.get(k) == real.get(k), k
+            assert predicted.get(k) == checked.get(k) == real.get(k), k
         assert ("after" in real) == real["changed"]
         assert dpctl_flows(dpctl, dp) == real.get("after", real["before"])
-        return real, calls["parse"], bool(calls["full"])
+        return real, seen["parse"], bool(seen["full"])
 
     lines = _table_lines(200)
     res, parsed, full = step(lines)                 # the full path records the snapshot
@@ -331,16 +337,22 @@ def test_src_reruns_from_the_table_snapshot_equal_the_full_path(
     res, parsed, full = step(lines)
     assert not res["changed"] and (full, parsed) == (False, 0)
 
-    # merged keeps the flows of lines gone from src: the table is no longer the src's.
+    # merged keeps the flows of lines gone from src: the table is still the kept file's.
     res, parsed, full = step(lines[2:], "merged")
     assert not res["changed"] and res["counts"]["unchanged"] == 197 and (full, parsed) == (False, 2)
     res, parsed, full = step(lines[2:], "merged")
+    assert not res["changed"] and (full, parsed) == (False, 2)
+    # ... until merged changes it: then no file describes the table.
+    more = lines[2:20] + [lines[20].rsplit(" ", 1)[0] + " 1,2"] + lines[21:]
+    res, parsed, full = step(more, "merged")
+    assert res["counts"]["modify"] == 1 and (full, parsed) == (False, 4)
+    res, parsed, full = step(more, "merged")
     assert not res["changed"] and full
 
-    # A flow installed by someone else (no UFID): overridden deletes it.
+    # A flow installed by someone else (no UFID): overridden deletes it (and puts lines[20] back).
     dpctl("add-flow", dp, *F2.rsplit(" ", 1))
     res, parsed, full = step(lines)
-    assert res["counts"] == {"create": 0, "modify": 0, "delete": 1, "unchanged": 199} and full
+    assert res["counts"] == {"create": 0, "modify": 1, "delete": 1, "unchanged": 198} and full
     res, parsed, full = step(lines)
     assert not res["changed"] and (full, parsed) == (False, 0)
 

@@ -584,12 +584,14 @@ def run_from_snapshot(dpif: Dpif, dp: str, params: dict, snap: TableSnapshot, ke
     notes.update(new_notes)
     note_lines = [(n, note) for n, raw in enumerate(new_raw, 1) if raw in notes for note in notes[raw]] \
         if notes else []
-    if not check_mode or not p.changed:
-        if len(before) - len(p.delete) + len(p.create) == kept + len(wanted.flows):
-            # The table is the new file's flows, one per line, nothing else.
-            snap.save(digest_items(_after_plan(keyless, p)), data, after, notes, note_lines)
-        else:
-            snap.discard()
+    if p.changed and check_mode:
+        pass                            # nothing was done: the snapshot still holds
+    elif len(before) - len(p.delete) + len(p.create) == kept + len(wanted.flows):
+        # The table is the new file's flows, one per line, nothing else.
+        snap.save(digest_items(_after_plan(keyless, p)), data, after, notes, note_lines)
+    elif p.changed:
+        snap.discard()                  # a table no file describes
+    # else: the table is as the snapshot says, which stays true for the kept file
     return _with_notes(result, ["%s line %d: %s" % (src, n, note) for n, note in note_lines])
 
 
