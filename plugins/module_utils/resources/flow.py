@@ -181,6 +181,7 @@ def load_wanted(params: dict, port_numbers: Optional[dict], datapath: Optional[s
 
 
 def read_src(src: str) -> bytes:
+    """The src file's bytes."""
     try:
         with open(src, "rb") as fh:
             return fh.read()
@@ -189,38 +190,30 @@ def read_src(src: str) -> bytes:
 
 
 def src_lines(data: bytes, src: str) -> Tuple[List[str], List[int]]:
-    """The flow lines of a src file's bytes (UTF-8; stripped; blank and
-    ``#`` lines left out) and their line numbers."""
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise DpifError(errno.EINVAL, "read flows", "src '%s'" % src,
-                        "byte %d is not UTF-8 text (%s)" % (exc.start, exc.reason)) from None
-    if "\r" in text:       # line ends as open() in text mode reads them
-        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    """The flow lines of a src file's bytes (:func:`_flow_line`) and their line numbers."""
     lines, nums = [], []
-    for n, line in enumerate(text.split("\n"), 1):
-        line = line.strip()
-        if line and line[0] != "#":
+    for n, raw in enumerate(_raw_lines(data), 1):
+        line = _flow_line(raw, src, n)
+        if line is not None:
             lines.append(line)
             nums.append(n)
     return lines, nums
 
 
 def _raw_lines(data: bytes) -> List[bytes]:
-    """A src file's lines as bytes, numbered as :func:`src_lines` numbers them."""
+    """A src file's lines as bytes; line ends as open() in text mode reads them."""
     if b"\r" in data:
         data = data.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
     return data.split(b"\n")
 
 
 def _flow_line(raw: bytes, src: str, n: int) -> Optional[str]:
-    """The flow of one raw src line, stripped; None for a blank or comment line."""
+    """The flow of src line ``n`` (UTF-8), stripped; None for a blank or ``#`` line."""
     try:
         line = raw.decode("utf-8").strip()
     except UnicodeDecodeError as exc:
         raise DpifError(errno.EINVAL, "read flows", "src '%s' line %d" % (src, n),
-                        "byte %d of the line is not UTF-8 text (%s)" % (exc.start, exc.reason)) from None
+                        "byte %d of the line is not UTF-8 text (%s)" % (exc.start + 1, exc.reason)) from None
     return line if line and line[0] != "#" else None
 
 

@@ -134,3 +134,18 @@ def test_echo_is_remembered(tmp_path, monkeypatch):
     wanted.flows[0].echo = b"\x08\x00\x01\x00\x02\x00\x00\x00"
     wanted.save_cache(None)
     assert load(tmp_path, LINES[:1]).flows[0].echo == b"\x08\x00\x01\x00\x02\x00\x00\x00"
+
+
+def test_src_lines_numbers_line_ends_and_bad_bytes(tmp_path):
+    import pytest
+    from ansible_collections.dpif.ovs.plugins.module_utils.errors import DpifError
+    data = b"# head\r\n\r\n  in_port(1) 2  \r\rin_port(2) 1\n#x\nin_port(3) drop"
+    assert F.src_lines(data, "t.flows") == (["in_port(1) 2", "in_port(2) 1", "in_port(3) drop"], [3, 5, 7])
+    with pytest.raises(DpifError) as err:
+        F.src_lines(b"in_port(1) 2\nin_port(2) \xff1\n", "t.flows")
+    assert "src 't.flows' line 2" in str(err.value) and "byte 12 of the line is not UTF-8" in str(err.value)
+    src = tmp_path / "bad.flows"
+    src.write_bytes(b"in_port(1),eth(),eth_type(0x0800),ipv4(frag=no) 2\n\xc3\n")
+    with pytest.raises(DpifError) as err:
+        F.load_wanted({"src": str(src)}, None)
+    assert "line 2" in str(err.value)
