@@ -623,13 +623,17 @@ def _after_plan(items: List[bytes], p: planner.Plan) -> List[bytes]:
 def _text_in(texts: List[str], o: planner.WantFlow, h: planner.HaveFlow, names: Optional[dict]) -> Optional[str]:
     """The text of installed flow ``h`` (listed as ``o``) among the sorted
     ``texts``: printed as listed, or else as the kernel reports it."""
-    for text in (want_text(o, names), None):
-        if text is None:
-            text = have_text(h, names)
-        k = bisect.bisect_left(texts, text)
-        if k < len(texts) and texts[k] == text:
-            return text
-    return None
+    text = want_text(o, names)
+    if not _sorted_has(texts, text):
+        text = have_text(h, names)
+        if not _sorted_has(texts, text):
+            return None
+    return text
+
+
+def _sorted_has(texts: List[str], text: str) -> bool:
+    k = bisect.bisect_left(texts, text)
+    return k < len(texts) and texts[k] == text
 
 
 def record_snapshot(snap: TableSnapshot, wanted: Wanted, have: Dict[bytes, planner.HaveFlow], p: planner.Plan,
