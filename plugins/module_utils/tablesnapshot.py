@@ -9,7 +9,7 @@ run that left the datapath holding exactly the flows of its src lines (one
 flow per line, nothing else), we keep:
 
 * a digest of the table as a key-less dump reports it: every flow's UFID
-  and action bytes (:func:`table_digest`);
+  and action bytes (:func:`digest_items`);
 * the table's text, sorted (``before``/``after`` of a run);
 * the src file's bytes, and the fix-up notes of its lines that had some.
 
@@ -45,18 +45,13 @@ UFID_LEN = 16
 _FRAME = struct.Struct("<Q")
 
 
-def table_digest(actions_by_ufid: Dict[bytes, bytes]) -> bytes:
-    """A digest of a flow table given as {UFID: action bytes}, independent
-    of dump order. The alignment PAD the kernel may add to an echoed
+def digest_items(items: List[bytes]) -> bytes:
+    """A digest of a flow table given as ``items``, each a flow's UFID
+    followed by its action bytes (as a key-less dump reports them),
+    independent of dump order. Sorts ``items`` in place (by UFID: they are
+    unique). The alignment PAD the kernel may add to an echoed
     ``set(tunnel)`` is left out, since it varies with where a flow lands in
     the dump."""
-    return digest_items([ufid + actions for ufid, actions in actions_by_ufid.items()])
-
-
-def digest_items(items: List[bytes]) -> bytes:
-    """table_digest of ``items``, each a UFID followed by its action bytes.
-    Sorts ``items`` in place (by UFID: they are unique); a key-less dump
-    digests this way without building a dict."""
     items.sort()
     pad = TUNNEL_PAD
     padded = [i for i, item in enumerate(items) if pad in item]
@@ -82,7 +77,7 @@ class TableSnapshot:
         self.path = path
         self.context = repr(context)
         self.stamp = code_stamp()
-        self.kernel = b""                       # table_digest of the table left behind
+        self.kernel = b""                       # digest_items of the table left behind
         self.src = b""                          # sha256 of the src file's bytes
         self.notes: Dict[bytes, tuple] = {}     # src line (as in the file) -> fix-up notes
         self.note_lines: List[tuple] = []       # (line number, note) in that src file

@@ -41,7 +41,6 @@ from ansible_collections.dpif.ovs.plugins.module_utils.tablesnapshot import (
     UFID_LEN,
     TableSnapshot,
     digest_items,
-    table_digest,
 )
 
 #: How many changed flows ``commands`` lists before it only counts.
@@ -640,16 +639,11 @@ def record_snapshot(snap: TableSnapshot, wanted: Wanted, have: Dict[bytes, plann
                     after: List[str]) -> None:
     """After a full-path run: record the table when it is exactly the src's
     flows, one per line; else forget any older snapshot."""
-    installed = dict((ident, h.actions) for ident, h in have.items())
-    for h in p.delete:
-        installed.pop(h.ident, None)
-    for m in p.modify:
-        installed[m.have.ident] = m.actions
-    for w in p.create:
-        installed[w.ufid] = w.actions
+    # Every wanted flow is installed after a merged/replaced/overridden plan,
+    # so a table of as many flows as there are lines is the lines' flows.
+    installed = _after_plan(sorted(ident + h.actions for ident, h in have.items()), p)
     lines = [line for line, _want, _entry in wanted.src_lines]
-    if len(installed) != len(lines) or len(wanted.flows) != len(lines) or len(set(lines)) != len(lines) \
-            or any(w.ufid not in installed for w in wanted.flows):
+    if not len(installed) == len(wanted.flows) == len(lines) == len(set(lines)):
         snap.discard()
         return
     raw = _raw_lines(wanted.src_data)
@@ -657,7 +651,7 @@ def record_snapshot(snap: TableSnapshot, wanted: Wanted, have: Dict[bytes, plann
     for n, ufid in sorted((wanted.where[ufid], ufid) for ufid in wanted.flow_notes):
         notes[raw[n - 1]] = wanted.flow_notes[ufid]
         note_lines.extend((n, note) for note in wanted.flow_notes[ufid])
-    snap.save(table_digest(installed), wanted.src_data, after, notes, note_lines)
+    snap.save(digest_items(installed), wanted.src_data, after, notes, note_lines)
 
 
 def _port_maps(dpif: Dpif, dp: str, use_names: bool):
