@@ -222,11 +222,11 @@ def _context(params: dict, port_numbers: Optional[dict]) -> tuple:
 
 
 def read_table(dpif: Dpif, dp: str, wanted: Optional[Wanted],
-               keyless: Optional[List[bytes]] = None) -> Dict[bytes, planner.HaveFlow]:
+               keyless: Optional[Tuple[List[bytes], bool]] = None) -> Dict[bytes, planner.HaveFlow]:
     """The installed flows keyed by identity. Flows we installed (their UFID
     is a wanted one) are not decoded: the UFID already says what they match.
-    ``keyless``: the key-less dump this run already made (:func:`keyless_dump`;
-    it has no counters, so not for clear_stats)."""
+    ``keyless``: the key-less dump this run already made, as
+    :func:`keyless_dump` returns it (no counters: not for clear_stats)."""
     known = wanted.by_ufid if wanted is not None else {}
     have = {}
     HaveFlow = planner.HaveFlow
@@ -241,7 +241,8 @@ def read_table(dpif: Dpif, dp: str, wanted: Optional[Wanted],
     # of key-identified flows too, when asked to omit keys).
     foreign = False
     if keyless is not None:
-        for item in keyless:
+        items, foreign = keyless
+        for item in items:
             w = known.get(item[:UFID_LEN])
             if w is not None:
                 have[w.ufid] = HaveFlow(w.ufid, w.ufid, w.key, w.mask, item[UFID_LEN:])
@@ -262,18 +263,21 @@ def read_table(dpif: Dpif, dp: str, wanted: Optional[Wanted],
     return have
 
 
-def keyless_dump(dpif: Dpif, dp: str) -> Optional[List[bytes]]:
-    """The table as a key-less dump reports it, each flow as its UFID
-    followed by its action bytes; None if a flow has no UFID. Only these
-    bytes are kept: 100k dumped-flow objects held at once cost seconds of
-    page faults in the sandbox, streamed they cost a tenth of that."""
+def keyless_dump(dpif: Dpif, dp: str) -> Tuple[List[bytes], bool]:
+    """The table as a key-less dump reports it: each UFID flow as its UFID
+    followed by its action bytes, and whether flows without a UFID (only a
+    full dump names those) were left out. Only these bytes are kept: 100k
+    dumped-flow objects held at once cost seconds of page faults in the
+    sandbox, streamed they cost a tenth of that."""
     items = []
     append = items.append
+    anonymous = False
     for df in dpif.flow_dump(dp, keys=False):
-        if df.ufid is None or df.actions is None:
-            return None
-        append(df.ufid + df.actions)
-    return items
+        if df.ufid is None:
+            anonymous = True
+        else:
+            append(df.ufid + (df.actions or b""))
+    return items, anonymous
 
 
 def _have_foreign(have: Dict[bytes, planner.HaveFlow], df, dp: str) -> None:
@@ -718,8 +722,9 @@ def run(params: dict, check_mode: bool, diff: bool) -> dict:
         if snap is not None:
             keyless = keyless_dump(dpif, dp)
             try:
-                if keyless is not None and snap.load():
-                    result = run_from_snapshot(dpif, dp, params, snap, keyless, numbers, names, check_mode, diff)
+                if not keyless[1] and snap.load():      # a snapshot never holds a flow without UFID
+                    result = run_from_snapshot(dpif, dp, params, snap, keyless[0], numbers, names, check_mode,
+                                               diff)
                     if result is not None:
                         return result
             finally:
