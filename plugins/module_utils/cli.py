@@ -18,8 +18,8 @@ deletes unlisted datapaths. ``check`` plans without changing anything.
 
 It carries on past a failed object (a guest's netdev may not exist yet at
 boot), prints each failure on stderr and exits 1 if there was one; 2 when the
-state file cannot be read or is invalid; 0 otherwise. Needs pyroute2; uses
-jsonschema to validate the file when it is installed.
+state file cannot be read or is invalid; 0 otherwise. Needs only the standard
+library; uses jsonschema to validate the file when it is installed.
 """
 
 from __future__ import absolute_import, annotations, division, print_function
@@ -89,7 +89,7 @@ def flow_params(dp: dict):
 
 
 def _resources():
-    # Imported late: they need pyroute2, and ``--help`` should work without it.
+    # Imported late: ``--help`` and a bad state file need none of them.
     from ansible_collections.dpif.ovs.plugins.module_utils.resources import datapath, flow, info, vport
     return {"datapath": datapath, "vport": vport, "flow": flow, "info": info}
 

@@ -21,7 +21,6 @@ description:
 author:
   - dpif.ovs contributors (@dpif-ovs)
 requirements:
-  - pyroute2 on the managed host
   - the openvswitch kernel module loaded on the managed host
   - root (CAP_NET_ADMIN) to change datapaths
 options:

@@ -19,7 +19,6 @@ description:
 author:
   - dpif.ovs contributors (@dpif-ovs)
 requirements:
-  - pyroute2 on the managed host
   - the openvswitch kernel module loaded on the managed host
 options:
   name:

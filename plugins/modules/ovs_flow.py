@@ -30,8 +30,7 @@ description:
 author:
   - dpif.ovs contributors (@dpif-ovs)
 requirements:
-  - pyroute2 on the managed host (not for I(state=rendered) or I(state=parsed))
-  - the openvswitch kernel module loaded on the managed host
+  - the openvswitch kernel module loaded on the managed host (not for I(state=rendered) or I(state=parsed))
 options:
   datapath:
     description: The datapath. Required except with I(state=rendered) and I(state=parsed).
@@ -190,8 +189,6 @@ from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.dpif.ovs.plugins.module_utils.module_runner import run
 from ansible_collections.dpif.ovs.plugins.module_utils.resources import flow
 
-OFFLINE_STATES = ("rendered", "parsed")
-
 
 def main():
     module = AnsibleModule(
@@ -217,7 +214,7 @@ def main():
         ],
         supports_check_mode=True,
     )
-    run(module, flow.run, needs_pyroute2=module.params["state"] not in OFFLINE_STATES)
+    run(module, flow.run)
 
 
 if __name__ == "__main__":

@@ -23,7 +23,7 @@ description:
 author:
   - dpif.ovs contributors (@dpif-ovs)
 requirements:
-  - pyroute2 on the managed host
+  - pyroute2 on the managed host, to find the interface carrying Ansible's SSH connection (it must not become a port)
   - the openvswitch kernel module loaded on the managed host
 options:
   datapath:
@@ -151,7 +151,7 @@ def main():
         required_if=[("state", "present", ["type"])],
         supports_check_mode=True,
     )
-    run(module, vport.run)
+    run(module, vport.run, needs_pyroute2=True)
 
 
 if __name__ == "__main__":

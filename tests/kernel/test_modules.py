@@ -256,7 +256,7 @@ from contextlib import redirect_stdout
 from ansible.module_utils.testing import patch_module_args
 import importlib
 mod = importlib.import_module("ansible_collections.dpif.ovs.plugins.modules." + sys.argv[1])
-import ansible.module_utils.basic, pyroute2.netlink.generic, errno, encodings.idna  # before losing /root
+import ansible.module_utils.basic, errno, encodings.idna  # before losing /root
 os.setgid(65534); os.setuid(65534)
 buf = io.StringIO()
 with patch_module_args(json.loads(sys.argv[2])), redirect_stdout(buf):
@@ -315,6 +315,33 @@ def test_vswitchd_owned_datapath_is_left_alone(run_module, new_name, dpif, tmp_p
     finally:
         proc.kill()
         proc.wait()
+
+
+def test_module_entry_points_do_not_import_pyroute2(new_name, dpctl, tmp_path):
+    """Its import alone is about 2 s of a task in this sandbox (all of its
+    parts load with it): only ovs_vport's SSH-connection check may need it."""
+    dp = new_name("dp")
+    dpctl("add-dp", dp)
+    dpctl("add-flow", dp, "in_port(0),eth(),eth_type(0x0806),arp(op=1)", "0")
+    runs = [("ovs_datapath", {"name": dp, "masks_cache_size": 512}),
+            ("ovs_datapath_info", {"name": dp}),
+            ("ovs_flow", {"datapath": dp, "state": "gathered"}),
+            ("ovs_flow", {"datapath": dp, "config": ["in_port(0),eth(),eth_type(0x0806),arp(op=1) 0,0"],
+                          "state": "replaced"})]
+    for n, (module, args) in enumerate(runs):
+        path = tmp_path / ("args%d.json" % n)
+        path.write_text(json.dumps({"ANSIBLE_MODULE_ARGS": args}))
+        proc = subprocess.run([sys.executable, "-X", "importtime", "-m",
+                               "ansible_collections.dpif.ovs.plugins.modules." + module, str(path)],
+                              capture_output=True, text=True, check=True,
+                              env=dict(os.environ, PYTHONPATH=COLL_ROOT))
+        res = json.loads(proc.stdout)
+        assert res["changed"] == (n in (0, 3)) and not res.get("failed"), (module, res)
+        imported = [line.rsplit("|", 1)[-1].strip() for line in proc.stderr.splitlines() if "|" in line]
+        assert "ansible_collections.dpif.ovs.plugins.module_utils.dpif.system" in imported
+        assert [name for name in imported if name.startswith("pyroute2")] == [], module
+    assert "masks-cache: size:512" in dpctl("show", dp)
+    assert dpctl("dump-flows", dp).strip().endswith("actions:0,0")
 
 
 def test_module_not_loaded(run_module, dpif):

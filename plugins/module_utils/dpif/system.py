@@ -3,21 +3,21 @@
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """The "system" provider: the Linux kernel datapath over Generic Netlink.
 
-Datapaths and vports go through pyroute2's generic netlink socket with the
-message classes of :mod:`.netlink.messages`. Kernel facts this relies on
-(see ``reference/kernel-ovs.md``):
+All four families go through the raw transport of :mod:`.netlink.genl`;
+datapath and vport messages are built and read by :mod:`.netlink.messages`,
+flow messages here. Kernel facts this relies on (see
+``reference/kernel-ovs.md``):
 
 * DP NEW must carry version 2 and an upcall PID; SET must always carry the
   user features, which the kernel otherwise resets to 0.
 * NEW/SET/DEL are sent with NLM_F_ECHO so the kernel answers with the object
-  it made (otherwise only an ack comes back).
+  it made (otherwise only an ack comes back); such requests are never
+  resent, since a second NEW would find the first one's object.
 * Vport requests name the datapath by the ifindex of its local port.
-
-Flows and packets use the raw transport of :mod:`.netlink.genl` instead:
-every write carries NLM_F_ACK (each op gets its own result), flow NEW for
-"create" carries NLM_F_CREATE (EEXIST instead of a silent modify), and a
-DEL is never sent without a key or UFID except by :meth:`flow_flush`,
-because the kernel reads it as "delete all".
+* Every flow write carries NLM_F_ACK (each op gets its own result), flow NEW
+  for "create" carries NLM_F_CREATE (EEXIST instead of a silent modify), and
+  a flow DEL is never sent without a key or UFID except by
+  :meth:`flow_flush`, because the kernel reads it as "delete all".
 """
 
 from __future__ import absolute_import, annotations, division, print_function
@@ -34,7 +34,6 @@ from ansible_collections.dpif.ovs.plugins.module_utils.dpif.netlink import messa
 from ansible_collections.dpif.ovs.plugins.module_utils.dpif.provider import (
     UFID_MAX,
     DatapathInfo,
-    DatapathStats,
     DpifProvider,
     DumpedFlow,
     FlowDel,
@@ -43,43 +42,12 @@ from ansible_collections.dpif.ovs.plugins.module_utils.dpif.provider import (
     FlowPut,
     PortInfo,
     PortRequest,
-    PortStats,
 )
 
-try:
-    from pyroute2.netlink import NLM_F_ACK, NLM_F_DUMP, NLM_F_ECHO, NLM_F_REQUEST
-    from pyroute2.netlink.exceptions import NetlinkError
-    from pyroute2.netlink.generic import GenericNetlinkSocket
-except ImportError:  # the modules report it with missing_required_lib
-    NetlinkError = OSError
-
-_WRITE = 0
-_READ = 0
-_DUMP = 0
-if m.HAS_PYROUTE2:
-    _WRITE = NLM_F_REQUEST | NLM_F_ACK | NLM_F_ECHO
-    _READ = NLM_F_REQUEST
-    _DUMP = NLM_F_REQUEST | NLM_F_DUMP
-
-
-def module_not_loaded(family: str) -> DpifError:
-    return DpifError(
-        errno.ENOENT, "open", "kernel",
-        "the openvswitch kernel module is not loaded (generic netlink family '%s' "
-        "is missing); load it with 'modprobe openvswitch'" % family)
-
-
-def open_family(family: str, msg_class):
-    """A pyroute2 socket bound to ``family``; DpifError if the family is missing."""
-    sock = GenericNetlinkSocket()
-    try:
-        sock.bind(family, msg_class)
-    except NetlinkError as exc:
-        sock.close()
-        if exc.code == errno.ENOENT:
-            raise module_not_loaded(family) from None
-        raise DpifError(exc.code, "open", "family '%s'" % family) from None
-    return sock
+#: Batch kinds of the datapath and vport requests (see GenlSocket.batch).
+_READ = genl.EXPECT_REPLY | genl.RESENDABLE
+_WRITE = genl.EXPECT_REPLY
+_I32 = struct.Struct("=i")
 
 
 class SystemProvider(DpifProvider):
@@ -88,41 +56,42 @@ class SystemProvider(DpifProvider):
     type = "system"
 
     def __init__(self):
-        self._dp_sock = open_family(m.DATAPATH_FAMILY, m.dpmsg)
-        self._vport_sock = None
+        self._socks: Dict[str, genl.GenlSocket] = {}
         self._ifindex: Dict[str, int] = {}
+        # Opened now so a missing openvswitch module is reported at once.
+        self._sock(m.DATAPATH_FAMILY)
 
     def close(self) -> None:
-        self._close_flow_sockets()
-        for sock in (self._dp_sock, self._vport_sock):
-            if sock is not None:
-                sock.close()
-        self._dp_sock = self._vport_sock = None
+        for sock in self._socks.values():
+            sock.close()
+        self._socks.clear()
 
     # -- plumbing ---------------------------------------------------------
 
-    def _vport(self):
-        if self._vport_sock is None:
-            self._vport_sock = open_family(m.VPORT_FAMILY, m.vportmsg)
-        return self._vport_sock
+    def _sock(self, family: str) -> genl.GenlSocket:
+        """The socket of ``family``, opened (and its id resolved) on first use."""
+        sock = self._socks.get(family)
+        if sock is None:
+            sock = self._socks[family] = genl.GenlSocket(family)
+        return sock
 
-    @staticmethod
-    def _request(sock, msg_class, cmd, dpifindex, attrs, flags, op, obj):
-        msg = msg_class()
-        msg["cmd"] = cmd
-        msg["version"] = m.GENL_VERSION
-        msg["reserved"] = 0
-        msg["dpifindex"] = dpifindex
-        msg["attrs"] = attrs
-        try:
-            return list(sock.nlm_request(msg, msg_type=sock.prid, msg_flags=flags))
-        except NetlinkError as exc:
-            raise DpifError(exc.code, op, obj) from None
+    def _flow(self) -> genl.GenlSocket:
+        return self._sock(m.FLOW_FAMILY)
 
-    def _dp_request(self, cmd, name, attrs, flags, op):
-        attrs = [["OVS_DP_ATTR_NAME", name]] + attrs
-        return self._request(self._dp_sock, m.dpmsg, cmd, 0, attrs, flags, op,
-                             "datapath '%s'" % name)
+    def _transact(self, family: str, cmd: int, dp_ifindex: int, attrs: bytes, kind: int,
+                  op: str, obj: str) -> Tuple[int, bytes]:
+        """One datapath or vport request; the reply's (dp_ifindex, attributes)."""
+        sock = self._sock(family)
+        flags = genl.NLM_F_ECHO if kind == _WRITE else 0
+        reply = sock.request(sock.build(cmd, flags, dp_ifindex, attrs), op, obj, kind)
+        if reply is None:           # the kernel only acknowledged (a DEL may)
+            return dp_ifindex, b""
+        return _I32.unpack_from(reply)[0], memoryview(reply)[genl.OVS_HDR_LEN:]
+
+    def _dp_request(self, cmd: int, name: str, attrs: bytes, kind: int, op: str) -> DatapathInfo:
+        """``attrs`` from :func:`messages.datapath_attrs`, naming ``name``."""
+        ifindex, reply = self._transact(m.DATAPATH_FAMILY, cmd, 0, attrs, kind, op, "datapath '%s'" % name)
+        return self._remember(m.decode_datapath(ifindex, reply))
 
     def dp_ifindex(self, dp: str) -> int:
         """The ifindex naming ``dp`` in requests (cached per provider)."""
@@ -132,37 +101,20 @@ class SystemProvider(DpifProvider):
         return idx
 
     def _remember(self, info: DatapathInfo) -> DatapathInfo:
-        self._ifindex[info.name] = info.ifindex
+        if info.name:
+            self._ifindex[info.name] = info.ifindex
         return info
 
-    @staticmethod
-    def _dp_info(msg) -> DatapathInfo:
-        stats = msg.get_attr("OVS_DP_ATTR_STATS") or {}
-        mega = msg.get_attr("OVS_DP_ATTR_MEGAFLOW_STATS") or {}
-        return DatapathInfo(
-            name=msg.get_attr("OVS_DP_ATTR_NAME"),
-            ifindex=msg["dpifindex"],
-            user_features=msg.get_attr("OVS_DP_ATTR_USER_FEATURES") or 0,
-            masks_cache_size=msg.get_attr("OVS_DP_ATTR_MASKS_CACHE_SIZE"),
-            per_cpu_pids=list(msg.get_attr("OVS_DP_ATTR_PER_CPU_PIDS") or []),
-            stats=DatapathStats(
-                hit=stats.get("hit", 0), missed=stats.get("missed", 0),
-                lost=stats.get("lost", 0), flows=stats.get("flows", 0),
-                mask_hit=mega.get("mask_hit", 0), masks=mega.get("masks", 0),
-                cache_hits=mega.get("cache_hits", 0)),
-        )
-
     def _get_dp(self, name: str) -> DatapathInfo:
-        (msg,) = self._dp_request(m.CMD_GET, name, [], _READ, "query datapath")
-        return self._remember(self._dp_info(msg))
+        return self._dp_request(m.CMD_GET, name, m.datapath_attrs(name), _READ, "query datapath")
 
     # -- datapaths --------------------------------------------------------
 
     def enumerate(self) -> List[DatapathInfo]:
-        msgs = self._request(self._dp_sock, m.dpmsg, m.CMD_GET, 0, [], _DUMP,
-                             "list datapaths", "")
-        return sorted((self._remember(self._dp_info(x)) for x in msgs),
-                      key=lambda d: d.name)
+        sock = self._sock(m.DATAPATH_FAMILY)
+        infos = [self._remember(m.decode_datapath(ifindex, attrs))
+                 for ifindex, attrs in sock.dump(sock.build(m.CMD_GET, 0, 0), "list datapaths", "")]
+        return sorted(infos, key=lambda d: d.name)
 
     def open(self, name: str, create: bool = False, user_features: int = 0,
              masks_cache_size: Optional[int] = None) -> DatapathInfo:
@@ -171,132 +123,52 @@ class SystemProvider(DpifProvider):
         except DpifError as exc:
             if exc.errno != errno.ENODEV or not create:
                 raise
-        attrs = [["OVS_DP_ATTR_UPCALL_PID", [0]],
-                 ["OVS_DP_ATTR_USER_FEATURES", user_features]]
-        if masks_cache_size is not None:
-            attrs.append(["OVS_DP_ATTR_MASKS_CACHE_SIZE", masks_cache_size])
-        (msg,) = self._dp_request(m.CMD_NEW, name, attrs, _WRITE, "create datapath")
-        return self._remember(self._dp_info(msg))
+        attrs = m.datapath_attrs(name, upcall_pids=[0], user_features=user_features,
+                                 masks_cache_size=masks_cache_size)
+        return self._dp_request(m.CMD_NEW, name, attrs, _WRITE, "create datapath")
 
     def set_features(self, name: str, user_features: int,
                      masks_cache_size: Optional[int] = None) -> DatapathInfo:
-        attrs = [["OVS_DP_ATTR_USER_FEATURES", user_features]]
-        if masks_cache_size is not None:
-            attrs.append(["OVS_DP_ATTR_MASKS_CACHE_SIZE", masks_cache_size])
-        (msg,) = self._dp_request(m.CMD_SET, name, attrs, _WRITE, "set datapath features")
-        return self._remember(self._dp_info(msg))
+        attrs = m.datapath_attrs(name, user_features=user_features, masks_cache_size=masks_cache_size)
+        return self._dp_request(m.CMD_SET, name, attrs, _WRITE, "set datapath features")
 
     def destroy(self, name: str) -> None:
-        self._dp_request(m.CMD_DEL, name, [], _WRITE, "delete datapath")
+        self._transact(m.DATAPATH_FAMILY, m.CMD_DEL, 0, m.datapath_attrs(name), _WRITE,
+                       "delete datapath", "datapath '%s'" % name)
         self._ifindex.pop(name, None)
 
     # -- ports ------------------------------------------------------------
 
-    @staticmethod
-    def _port_info(msg) -> PortInfo:
-        type_name = m.VPORT_TYPE_NAMES.get(msg.get_attr("OVS_VPORT_ATTR_TYPE"), "unknown")
-        options = {}
-        opts = msg.get_attr("OVS_VPORT_ATTR_OPTIONS")
-        if opts is not None:
-            dst_port = opts.get_attr("OVS_TUNNEL_ATTR_DST_PORT")
-            if dst_port is not None:
-                options["dst_port"] = dst_port
-            ext = opts.get_attr("OVS_TUNNEL_ATTR_EXTENSION")
-            if ext is not None and ext.get_attr("OVS_VXLAN_EXT_GBP"):
-                options["extensions"] = ["gbp"]
-        stats = msg.get_attr("OVS_VPORT_ATTR_STATS") or {}
-        pids = msg.get_attr("OVS_VPORT_ATTR_UPCALL_PID") or []
-        return PortInfo(
-            name=msg.get_attr("OVS_VPORT_ATTR_NAME"),
-            port_no=msg.get_attr("OVS_VPORT_ATTR_PORT_NO"),
-            type=type_name,
-            options=options,
-            ifindex=msg.get_attr("OVS_VPORT_ATTR_IFINDEX"),
-            upcall_pids=list(pids),
-            stats=PortStats(**dict((k, stats.get(k, 0)) for k in PortStats.__dataclass_fields__)),
-        )
-
-    @staticmethod
-    def _options_attr(req: PortRequest):
-        attrs = []
-        if "dst_port" in req.options:
-            attrs.append(["OVS_TUNNEL_ATTR_DST_PORT", req.options["dst_port"]])
-        if "gbp" in req.options.get("extensions", ()):
-            attrs.append(["OVS_TUNNEL_ATTR_EXTENSION", {"attrs": [["OVS_VXLAN_EXT_GBP", True]]}])
-        return {"attrs": attrs} if attrs else None
-
-    def _port_request(self, dp, cmd, attrs, flags, op, obj):
-        return self._request(self._vport(), m.vportmsg, cmd, self.dp_ifindex(dp), attrs,
-                             flags, op, obj)
+    def _port_request(self, dp: str, cmd: int, attrs: bytes, kind: int, op: str, obj: str) -> PortInfo:
+        _ifindex, reply = self._transact(m.VPORT_FAMILY, cmd, self.dp_ifindex(dp), attrs, kind, op, obj)
+        return m.decode_vport(reply)
 
     def port_add(self, dp: str, req: PortRequest) -> PortInfo:
-        attrs = [
-            ["OVS_VPORT_ATTR_NAME", req.name],
-            ["OVS_VPORT_ATTR_TYPE", m.VPORT_TYPES[req.type]],
-            ["OVS_VPORT_ATTR_UPCALL_PID", list(req.upcall_pids)],
-        ]
-        if req.port_no is not None:
-            attrs.append(["OVS_VPORT_ATTR_PORT_NO", req.port_no])
-        options = self._options_attr(req)
-        if options is not None:
-            attrs.append(["OVS_VPORT_ATTR_OPTIONS", options])
-        (msg,) = self._port_request(dp, m.CMD_NEW, attrs, _WRITE, "create vport",
-                                    "vport '%s'" % req.name)
-        return self._port_info(msg)
+        attrs = m.vport_new_attrs(req.name, req.type, req.upcall_pids, req.port_no, req.options)
+        return self._port_request(dp, m.CMD_NEW, attrs, _WRITE, "create vport", "vport '%s'" % req.name)
 
     def port_del(self, dp: str, name: str) -> None:
-        self._port_request(dp, m.CMD_DEL, [["OVS_VPORT_ATTR_NAME", name]], _WRITE,
+        self._port_request(dp, m.CMD_DEL, m.name_attr(m.VPORT_ATTR_NAME, name), _WRITE,
                            "delete vport", "vport '%s'" % name)
 
     def port_query_by_name(self, dp: str, name: str) -> PortInfo:
-        (msg,) = self._port_request(dp, m.CMD_GET, [["OVS_VPORT_ATTR_NAME", name]], _READ,
-                                    "query vport", "vport '%s'" % name)
-        return self._port_info(msg)
+        return self._port_request(dp, m.CMD_GET, m.name_attr(m.VPORT_ATTR_NAME, name), _READ,
+                                  "query vport", "vport '%s'" % name)
 
     def port_query_by_number(self, dp: str, port_no: int) -> PortInfo:
-        (msg,) = self._port_request(dp, m.CMD_GET, [["OVS_VPORT_ATTR_PORT_NO", port_no]], _READ,
-                                    "query vport", "port number %d of datapath '%s'" % (port_no, dp))
-        return self._port_info(msg)
+        return self._port_request(dp, m.CMD_GET, genl.nla_u32(m.VPORT_ATTR_PORT_NO, port_no), _READ,
+                                  "query vport", "port number %d of datapath '%s'" % (port_no, dp))
 
     def port_dump(self, dp: str) -> Iterator[PortInfo]:
-        msgs = self._port_request(dp, m.CMD_GET, [], _DUMP, "list vports", "datapath '%s'" % dp)
-        return iter(sorted((self._port_info(x) for x in msgs), key=lambda p: p.port_no))
+        sock = self._sock(m.VPORT_FAMILY)
+        msg = sock.build(m.CMD_GET, 0, self.dp_ifindex(dp))
+        ports = [m.decode_vport(attrs) for _ifindex, attrs in sock.dump(msg, "list vports", "datapath '%s'" % dp)]
+        return iter(sorted(ports, key=lambda p: p.port_no))
 
     # -- flows ------------------------------------------------------------
     #
-    # Flows go through the raw transport of :mod:`.netlink.genl`, not
-    # pyroute2 (see there for the numbers). Key, mask and actions are opaque
-    # bytes here; only the flow-level attributes below are ours.
-
-    def _family_id(self, family: str) -> int:
-        # The datapath socket is already bound; asking it saves opening a
-        # third pyroute2 socket.
-        try:
-            msg = self._dp_sock.discovery(family)
-        except NetlinkError as exc:
-            if exc.code == errno.ENOENT:
-                raise module_not_loaded(family) from None
-            raise DpifError(exc.code, "open", "family '%s'" % family) from None
-        return msg.get_attr("CTRL_ATTR_FAMILY_ID")
-
-    def _flow(self) -> genl.GenlSocket:
-        sock = getattr(self, "_flow_sock", None)
-        if sock is None:
-            sock = self._flow_sock = genl.GenlSocket(m.FLOW_FAMILY, self._family_id(m.FLOW_FAMILY))
-        return sock
-
-    def _packet(self) -> genl.GenlSocket:
-        sock = getattr(self, "_packet_sock", None)
-        if sock is None:
-            sock = self._packet_sock = genl.GenlSocket(m.PACKET_FAMILY, self._family_id(m.PACKET_FAMILY))
-        return sock
-
-    def _close_flow_sockets(self) -> None:
-        for attr in ("_flow_sock", "_packet_sock"):
-            sock = getattr(self, attr, None)
-            if sock is not None:
-                sock.close()
-                setattr(self, attr, None)
+    # Key, mask and actions are opaque bytes here; only the flow-level
+    # attributes below are ours.
 
     def _encode_op(self, sock: genl.GenlSocket, ifindex: int, op: FlowOp) -> Tuple[Optional[bytes], int]:
         """The request for ``op`` and its batch kind; (None, 0) after
@@ -386,9 +258,9 @@ class SystemProvider(DpifProvider):
             if code or reply is None:
                 continue
             if isinstance(op, FlowGet):
-                op.flow = parse_flow(reply)
+                op.flow = parse_flow(reply, genl.OVS_HDR_LEN)
             else:
-                op.stats = parse_flow(reply).stats
+                op.stats = parse_flow(reply, genl.OVS_HDR_LEN).stats
 
     def _recover(self, sock: genl.GenlSocket, ifindex: int, op: FlowOp,
                  msg: bytes) -> Tuple[int, Optional[bytes]]:
@@ -424,7 +296,7 @@ class SystemProvider(DpifProvider):
 
     def execute(self, dp: str, packet: bytes, key: bytes, actions: bytes,
                 probe: bool = False) -> None:
-        sock = self._packet()
+        sock = self._sock(m.PACKET_FAMILY)
         nla = genl.nla
         attrs = nla(PACKET_ATTR_PACKET, packet) + nla(PACKET_ATTR_KEY, key) + nla(PACKET_ATTR_ACTIONS, actions)
         if probe:
@@ -467,12 +339,13 @@ _STATS = struct.Struct("=QQ")
 _U64 = struct.Struct("=Q")
 
 
-def parse_flow(buf) -> DumpedFlow:
-    """A flow reply's attributes (bytes or a view, copied) as a DumpedFlow."""
+def parse_flow(buf, start: int = 0) -> DumpedFlow:
+    """A flow reply's attributes, from ``start`` in ``buf`` (bytes or a
+    view, copied), as a DumpedFlow."""
     flow = DumpedFlow()
     stats = flow.stats
     end = len(buf)
-    off = 0
+    off = start
     unpack = _NLA.unpack_from
     while off + 4 <= end:
         size, attr_type = unpack(buf, off)

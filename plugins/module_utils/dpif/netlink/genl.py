@@ -1,15 +1,17 @@
 # -*- coding: utf-8 -*-
 # Copyright: (c) 2026, dpif.ovs contributors
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""A raw Generic Netlink transport for the OVS families that carry flows.
+"""A raw Generic Netlink transport for the four OVS families.
 
 Why not pyroute2 here: its generic ``nla`` objects cost about 200 us to
 encode one flow message (213 us measured in the style-anchor study) against
 about 13 us with ``struct``; decoding is as costly. At 100k flows that is
-the difference between seconds and minutes. So pyroute2 only resolves the
-family id (``GenericNetlinkSocket.discovery``); requests and replies go
-through a plain ``AF_NETLINK`` socket with ``struct``-packed headers, and
-replies are parsed in place from one big receive buffer.
+the difference between seconds and minutes. And importing pyroute2 costs a
+task 2.05 s in the UML sandbox (see :mod:`.messages`), so the datapath and
+vport families, and the family-id lookup (:func:`resolve_family`), use this
+transport too. Requests and replies go through a plain ``AF_NETLINK``
+socket with ``struct``-packed headers, and replies are parsed in place from
+one big receive buffer.
 
 Every OVS message has the same fixed 24-byte prefix::
 
@@ -64,6 +66,12 @@ NLM_F_DUMP = 0x300
 NLM_F_EXCL = 0x200
 NLM_F_CREATE = 0x400
 
+# The generic netlink controller ("nlctrl"), which maps family names to ids.
+GENL_ID_CTRL = 0x10
+CTRL_CMD_GETFAMILY = 3
+CTRL_ATTR_FAMILY_ID = 1
+CTRL_ATTR_FAMILY_NAME = 2
+
 NLA_F_NESTED = 0x8000
 NLA_F_NET_BYTEORDER = 0x4000
 NLA_TYPE_MASK = 0x3fff
@@ -74,6 +82,7 @@ GENL_VERSION = 2
 
 HDR = struct.Struct("=IHHIIBBHi")     # nlmsghdr + genlmsghdr + ovs_header
 HDR_LEN = HDR.size                   # 24
+OVS_HDR_LEN = 4                      # struct ovs_header, the last field of HDR
 NLHDR = struct.Struct("=IHHII")
 NLA_HDR = struct.Struct("=HH")
 _I32 = struct.Struct("=i")
@@ -136,28 +145,48 @@ def iter_nlas(buf, start: int = 0, end: Optional[int] = None) -> Iterator[Tuple[
         off += (size + 3) & ~3
 
 
+def module_not_loaded(family: str) -> DpifError:
+    return DpifError(
+        errno.ENOENT, "open", "kernel",
+        "the openvswitch kernel module is not loaded (generic netlink family '%s' "
+        "is missing); load it with 'modprobe openvswitch'" % family)
+
+
 def resolve_family(name: str) -> int:
-    """The numeric id of generic netlink family ``name`` (pyroute2 discovery).
+    """The numeric id of generic netlink family ``name``, asked of the
+    kernel's "nlctrl" family (CTRL_CMD_GETFAMILY).
 
     DpifError ENOENT, op "open", when the family is not registered: for the
     OVS families that means the openvswitch kernel module is not loaded."""
-    from pyroute2.netlink.exceptions import NetlinkError
-    from pyroute2.netlink.generic import GenericNetlinkSocket
-
-    # Imported here, not at the top: system.py imports us and owns the
-    # "module not loaded" sentence.
-    from ansible_collections.dpif.ovs.plugins.module_utils.dpif.system import module_not_loaded
-
-    sock = GenericNetlinkSocket()
+    obj = "family '%s'" % name
+    payload = nla(CTRL_ATTR_FAMILY_NAME, name.encode("ascii") + b"\0")
+    # nlctrl messages have no ovs_header: nlmsghdr + genlmsghdr + attributes.
+    request = NLHDR.pack(20 + len(payload), GENL_ID_CTRL, NLM_F_REQUEST, 1, 0) + \
+        bytes((CTRL_CMD_GETFAMILY, 1, 0, 0)) + payload
     try:
-        msg = sock.discovery(name)
-    except NetlinkError as exc:
-        if exc.code == errno.ENOENT:
-            raise module_not_loaded(name) from None
-        raise DpifError(exc.code, "open", "family '%s'" % name) from None
-    finally:
-        sock.close()
-    return msg.get_attr("CTRL_ATTR_FAMILY_ID")
+        with socket.socket(socket.AF_NETLINK, socket.SOCK_RAW, NETLINK_GENERIC) as sock:
+            sock.bind((0, 0))
+            sock.send(request)
+            while True:
+                data = sock.recv(RECV_SIZE)
+                off = 0
+                while off + 16 <= len(data):
+                    length, mtype, _flags, seq, _pid = NLHDR.unpack_from(data, off)
+                    if length < 16:
+                        break
+                    if seq == 1 and mtype == NLMSG_ERROR:
+                        code = -_I32.unpack_from(data, off + 16)[0]
+                        if code == errno.ENOENT:
+                            raise module_not_loaded(name)
+                        raise DpifError(code or errno.EPROTO, "open", obj)
+                    if seq == 1 and mtype == GENL_ID_CTRL:
+                        for attr_type, value in iter_nlas(data, off + 20, off + length):
+                            if attr_type == CTRL_ATTR_FAMILY_ID:
+                                return _U16.unpack_from(value)[0]
+                        raise DpifError(errno.EPROTO, "open", obj, "nlctrl answered without a family id")
+                    off += (length + 3) & ~3
+    except OSError as exc:
+        raise DpifError(exc.errno or errno.EIO, "open", obj) from None
 
 
 class GenlSocket:
@@ -225,13 +254,16 @@ class GenlSocket:
 
     # -- one request ------------------------------------------------------
 
-    def request(self, msg: bytes, op: str, obj: str) -> Optional[bytes]:
+    def request(self, msg: bytes, op: str, obj: str,
+                kind: int = EXPECT_REPLY | RESENDABLE) -> Optional[bytes]:
         """Send one request and wait for its answer.
 
-        Returns the attributes of the reply message (bytes after the 24-byte
-        header), or None when the kernel only acknowledged. DpifError with
-        the kernel's errno, ``op`` and ``obj`` otherwise."""
-        ((code, reply),) = self.batch([msg], [EXPECT_REPLY | RESENDABLE])
+        Returns the reply as :meth:`batch` does (ovs_header, then
+        attributes), or None when the kernel only acknowledged. DpifError
+        with the kernel's errno, ``op`` and ``obj`` otherwise. ``kind`` as
+        in :meth:`batch`: a request that changes something must not be
+        RESENDABLE."""
+        ((code, reply),) = self.batch([msg], [kind])
         if code:
             raise DpifError(code, op, obj)
         return reply
@@ -308,8 +340,9 @@ class GenlSocket:
         """Send many requests, as few sends as possible; one result each.
 
         Returns, in input order, ``(errno, reply)``: errno 0 on success,
-        the kernel's positive errno otherwise; ``reply`` is the attribute
-        bytes of the kernel's reply message (GET, or NLM_F_ECHO) or None.
+        the kernel's positive errno otherwise; ``reply`` is None or the
+        kernel's reply message (GET, or NLM_F_ECHO) from its ovs_header on:
+        4 bytes of dp_ifindex, then the attributes (``OVS_HDR_LEN``).
         NLM_F_REQUEST|NLM_F_ACK are added to every message.
 
         ``kinds[i]`` (default ``EXPECT_REPLY | RESENDABLE``) says whether
@@ -403,7 +436,7 @@ class GenlSocket:
                             results[idx] = (-unpack_i32(view, off + 16)[0], replies.pop(pos, None))
                             got += 1
                     elif mtype > NLMSG_OVERRUN:
-                        replies[pos] = bytes(view[off + HDR_LEN:off + length])
+                        replies[pos] = bytes(view[off + HDR_LEN - OVS_HDR_LEN:off + length])
                 off += (length + 3) & ~3
         if got == need:
             return []
