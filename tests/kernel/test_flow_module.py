@@ -262,12 +262,13 @@ def test_src_reruns_from_the_table_snapshot_equal_the_full_path(
     what `after` says. A step meant
     for the snapshot must neither load the whole table nor parse more than the
     lines that differ; a step that cannot use it must take the full path."""
+    from ansible_collections.dpif.ovs.plugins.module_utils.odp import text as T
     from ansible_collections.dpif.ovs.plugins.module_utils.resources import flow as F
 
     dp = fdp
     src = tmp_path / "t.flows"
     calls = {"parse": 0, "full": 0}
-    real_parse, real_load = F.parse_flow, F.load_wanted
+    real_parse, real_load = T.parse_flow, F.load_wanted
 
     def counting_parse(text, **kw):
         calls["parse"] += 1
@@ -277,7 +278,7 @@ def test_src_reruns_from_the_table_snapshot_equal_the_full_path(
         calls["full"] += 1
         return real_load(*args, **kw)
 
-    monkeypatch.setattr(F, "parse_flow", counting_parse)
+    monkeypatch.setattr(T, "parse_flow", counting_parse)     # resources.flow imports it where it parses
     monkeypatch.setattr(F, "load_wanted", counting_load)
 
     def step(lines, state="overridden"):
@@ -330,7 +331,7 @@ def test_src_reruns_from_the_table_snapshot_equal_the_full_path(
 
     # Someone else changed a flow: the digest differs, the full path puts it back.
     key = lines[20].rsplit(" ", 1)[0]
-    ufid = F.ufid_to_text(F.load_wanted({"config": [lines[20]]}, None).flows[0].ufid)
+    ufid = T.ufid_to_text(F.load_wanted({"config": [lines[20]]}, None).flows[0].ufid)
     dpctl("mod-flow", dp, "ufid:%s,%s" % (ufid, key), "1")
     res, parsed, full = step(lines)
     assert res["counts"]["modify"] == 1 and full

@@ -20,7 +20,7 @@ import bisect
 import errno
 import hashlib
 import os
-from typing import Dict, List, Optional, Tuple
+from typing import TYPE_CHECKING, Dict, List, Optional, Tuple
 
 from ansible_collections.dpif.ovs.plugins.module_utils import planner
 from ansible_collections.dpif.ovs.plugins.module_utils.dpif.frontend import Dpif
@@ -29,19 +29,20 @@ from ansible_collections.dpif.ovs.plugins.module_utils.errors import DpifError
 from ansible_collections.dpif.ovs.plugins.module_utils.flowcache import FlowCache
 from ansible_collections.dpif.ovs.plugins.module_utils.odp import flow_ufid, ufid_of_wire
 from ansible_collections.dpif.ovs.plugins.module_utils.odp.model import Flow, canonical
-from ansible_collections.dpif.ovs.plugins.module_utils.odp.printer import DumpPrinter
 from ansible_collections.dpif.ovs.plugins.module_utils.odp.rules import check_encoded_size, validate
-from ansible_collections.dpif.ovs.plugins.module_utils.odp.text import (
-    parse_dump_line,
-    parse_flow,
-    ufid_to_text,
-)
 from ansible_collections.dpif.ovs.plugins.module_utils.odp.wire import decode_flow, encode_attrs
 from ansible_collections.dpif.ovs.plugins.module_utils.tablesnapshot import (
     UFID_LEN,
     TableSnapshot,
     digest_items,
 )
+
+# The text syntax (odp.text, and odp.printer on it) is imported by the
+# functions that parse or print: compiling it is 0.8 s of a task in the UML
+# sandbox (AnsiballZ runs module_utils from a zip, so never from a .pyc), and
+# a run that the table snapshot shows to have nothing to do does neither.
+if TYPE_CHECKING:
+    from ansible_collections.dpif.ovs.plugins.module_utils.odp.printer import DumpPrinter
 
 #: How many changed flows ``commands`` lists before it only counts.
 COMMANDS_SHOWN = 1000
@@ -140,6 +141,7 @@ class Wanted:
 
 
 def load_wanted(params: dict, port_numbers: Optional[dict], datapath: Optional[str] = None) -> Wanted:
+    from ansible_collections.dpif.ovs.plugins.module_utils.odp.text import parse_flow
     wanted = Wanted(fix=params.get("fix", True))
     for i, item in enumerate(params.get("config") or []):
         where = "config[%d]" % i
@@ -292,7 +294,7 @@ def _have_foreign(have: Dict[bytes, planner.HaveFlow], df, dp: str) -> None:
 
 def have_text(h: planner.HaveFlow, names: Optional[dict], printer: Optional[DumpPrinter] = None) -> str:
     if printer is None:
-        printer = DumpPrinter(port_names=names)
+        printer = new_printer(names)
     try:
         return printer.flow_text(h.key, h.mask, h.actions)
     except DpifError as exc:
@@ -302,7 +304,7 @@ def have_text(h: planner.HaveFlow, names: Optional[dict], printer: Optional[Dump
 def gather(dpif: Dpif, dp: str, names: Optional[dict]) -> List[str]:
     """Every installed flow's text, sorted: printed straight from the dump's
     bytes (no identity, no canonical form is needed to print)."""
-    printer = DumpPrinter(port_names=names)
+    printer = new_printer(names)
     text = printer.flow_text
     out = []
     try:
@@ -329,15 +331,21 @@ _last_printer = [None, None]     # (names, DumpPrinter): texts of one run share 
 
 def _printer(names: Optional[dict]) -> DumpPrinter:
     if _last_printer[1] is None or _last_printer[0] is not names:
-        _last_printer[:] = [names, DumpPrinter(port_names=names)]
+        _last_printer[:] = [names, new_printer(names)]
     return _last_printer[1]
+
+
+def new_printer(names: Optional[dict]) -> DumpPrinter:
+    """A dump-flows printer (port names from ``names`` when given)."""
+    from ansible_collections.dpif.ovs.plugins.module_utils.odp.printer import DumpPrinter
+    return DumpPrinter(port_names=names)
 
 
 def table_texts(have: Dict[bytes, planner.HaveFlow], wanted: Optional[Wanted], names: Optional[dict]) -> Dict[bytes, str]:
     """Text of every installed flow, keyed by identity. A flow we installed
     with the wanted actions prints as the wanted flow does."""
     out = {}
-    printer = DumpPrinter(port_names=names)
+    printer = new_printer(names)
     for ident, h in have.items():
         w = wanted.by_ufid.get(ident) if wanted is not None else None
         if w is not None and (h.actions == w.actions or h.actions == w.echo):
@@ -385,7 +393,7 @@ def apply_plan(dpif: Dpif, dp: str, p: planner.Plan, names: Optional[dict]) -> N
     if not errors:
         return
     # Texts only for the report: the caller already has those of a success.
-    printer = DumpPrinter(port_names=names)
+    printer = new_printer(names)
     texts = [have_text(h, names, printer) for h in p.delete] + \
         [want_text(m.want, names, m.actions) if m.want else have_text(m.have, names, printer) for m in p.modify] + \
         [want_text(w, names) for w in p.create]
@@ -503,6 +511,7 @@ def run_from_snapshot(dpif: Dpif, dp: str, params: dict, snap: TableSnapshot, ke
     old_data = snap.src_bytes()
     if old_data is None:
         return None
+    from ansible_collections.dpif.ovs.plugins.module_utils.odp.text import parse_flow
     # Lines are compared as they are in the files, so a kept line is never
     # decoded: only added and gone lines are.
     new_raw, old_raw = _raw_lines(data), _raw_lines(old_data)
@@ -666,6 +675,7 @@ def _port_maps(dpif: Dpif, dp: str, use_names: bool):
 
 
 def run_offline(params: dict) -> dict:
+    from ansible_collections.dpif.ovs.plugins.module_utils.odp.text import parse_dump_line, ufid_to_text
     state = params["state"]
     if state == "parsed":
         text = params.get("running_config")

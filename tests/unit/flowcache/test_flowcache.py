@@ -3,6 +3,7 @@
 import os
 
 from ansible_collections.dpif.ovs.plugins.module_utils import flowcache
+from ansible_collections.dpif.ovs.plugins.module_utils.odp import text as T
 from ansible_collections.dpif.ovs.plugins.module_utils.resources import flow as F
 
 LINES = [
@@ -22,12 +23,12 @@ def load(tmp_path, lines, **params):
 def _parsed(monkeypatch):
     """The lines load_wanted parses (a cache hit parses nothing)."""
     seen = []
-    real = F.parse_flow
+    real = T.parse_flow
 
     def parse_flow(line, **kw):
         seen.append(line)
         return real(line, **kw)
-    monkeypatch.setattr(F, "parse_flow", parse_flow)
+    monkeypatch.setattr(T, "parse_flow", parse_flow)      # resources.flow imports it where it parses
     return seen
 
 
