@@ -37,13 +37,12 @@ from ansible_collections.dpif.ovs.plugins.module_utils.dpif.provider import (
     PortStats,
 )
 
-# Families and their versions (uapi OVS_*_VERSION). OVS_DP_CMD_NEW must carry
-# version 2, or the kernel drops the user features of an existing datapath.
+# Families. Their requests carry genl.GENL_VERSION (2): OVS_DP_CMD_NEW with
+# an older version drops the user features of an existing datapath.
 DATAPATH_FAMILY = "ovs_datapath"
 VPORT_FAMILY = "ovs_vport"
 FLOW_FAMILY = "ovs_flow"
 PACKET_FAMILY = "ovs_packet"
-GENL_VERSION = 2
 
 CMD_NEW = 1
 CMD_DEL = 2
