@@ -163,30 +163,25 @@ def resolve_family(name: str) -> int:
     # nlctrl messages have no ovs_header: nlmsghdr + genlmsghdr + attributes.
     request = NLHDR.pack(20 + len(payload), GENL_ID_CTRL, NLM_F_REQUEST, 1, 0) + \
         bytes((CTRL_CMD_GETFAMILY, 1, 0, 0)) + payload
+    # A fresh socket in no multicast group receives only the one answer.
     try:
         with socket.socket(socket.AF_NETLINK, socket.SOCK_RAW, NETLINK_GENERIC) as sock:
             sock.bind((0, 0))
             sock.send(request)
-            while True:
-                data = sock.recv(RECV_SIZE)
-                off = 0
-                while off + 16 <= len(data):
-                    length, mtype, _flags, seq, _pid = NLHDR.unpack_from(data, off)
-                    if length < 16:
-                        break
-                    if seq == 1 and mtype == NLMSG_ERROR:
-                        code = -_I32.unpack_from(data, off + 16)[0]
-                        if code == errno.ENOENT:
-                            raise module_not_loaded(name)
-                        raise DpifError(code or errno.EPROTO, "open", obj)
-                    if seq == 1 and mtype == GENL_ID_CTRL:
-                        for attr_type, value in iter_nlas(data, off + 20, off + length):
-                            if attr_type == CTRL_ATTR_FAMILY_ID:
-                                return _U16.unpack_from(value)[0]
-                        raise DpifError(errno.EPROTO, "open", obj, "nlctrl answered without a family id")
-                    off += (length + 3) & ~3
+            data = sock.recv(RECV_SIZE)
     except OSError as exc:
         raise DpifError(exc.errno or errno.EIO, "open", obj) from None
+    length, mtype = NLHDR.unpack_from(data)[:2] if len(data) >= 16 else (0, 0)
+    if mtype == NLMSG_ERROR and length >= 20:
+        code = -_I32.unpack_from(data, 16)[0]
+        if code == errno.ENOENT:
+            raise module_not_loaded(name)
+        raise DpifError(code or errno.EPROTO, "open", obj)
+    if mtype == GENL_ID_CTRL:
+        for attr_type, value in iter_nlas(data, 20, min(length, len(data))):
+            if attr_type == CTRL_ATTR_FAMILY_ID:
+                return _U16.unpack_from(value)[0]
+    raise DpifError(errno.EPROTO, "open", obj, "nlctrl did not answer with a family id")
 
 
 class GenlSocket:
