@@ -29,6 +29,7 @@ from ansible_collections.dpif.ovs.plugins.module_utils.dpif.provider import (
     DumpedFlow,
     FlowDel,
     FlowGet,
+    FlowPayloads,
     FlowOp,
     FlowPut,
     PortInfo,
@@ -345,6 +346,14 @@ class Dpif:
         """Every flow of ``dp`` (see DpifProvider.flow_dump)."""
         try:
             yield from self.provider.flow_dump(dp, terse, keys)
+        except DpifError as exc:
+            log.debug("%s %s failed: %s", exc.op, exc.obj, exc)
+            raise _explain_common(exc) from None
+
+    def flow_dump_payloads(self, dp: str, keys: bool = True) -> Iterator[FlowPayloads]:
+        """Every flow of ``dp`` as (ufid, key, mask, actions) (see DpifProvider.flow_dump_payloads)."""
+        try:
+            yield from self.provider.flow_dump_payloads(dp, keys)
         except DpifError as exc:
             log.debug("%s %s failed: %s", exc.op, exc.obj, exc)
             raise _explain_common(exc) from None

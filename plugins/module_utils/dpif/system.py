@@ -38,6 +38,7 @@ from ansible_collections.dpif.ovs.plugins.module_utils.dpif.provider import (
     DumpedFlow,
     FlowDel,
     FlowGet,
+    FlowPayloads,
     FlowOp,
     FlowPut,
     PortInfo,
@@ -294,6 +295,12 @@ class SystemProvider(DpifProvider):
         for _ifindex, attrs in sock.dump(msg, "dump flows", "datapath '%s'" % dp):
             yield parse_flow(attrs)
 
+    def flow_dump_payloads(self, dp: str, keys: bool = True) -> Iterator[FlowPayloads]:
+        sock = self._flow()
+        msg = sock.build(m.CMD_GET, genl.NLM_F_DUMP, self.dp_ifindex(dp), b"" if keys else _NO_KEYS)
+        for _ifindex, attrs in sock.dump(msg, "dump flows", "datapath '%s'" % dp):
+            yield parse_payloads(attrs)
+
     def execute(self, dp: str, packet: bytes, key: bytes, actions: bytes,
                 probe: bool = False) -> None:
         sock = self._sock(m.PACKET_FAMILY)
@@ -370,3 +377,28 @@ def parse_flow(buf, start: int = 0) -> DumpedFlow:
             stats.tcp_flags = buf[start]
         off += (size + 3) & ~3
     return flow
+
+
+def parse_payloads(buf) -> FlowPayloads:
+    """A flow reply's ``(ufid, key, mask, actions)`` (copied out of ``buf``,
+    None when absent); the rest, counters included, is skipped."""
+    ufid = key = mask = actions = None
+    end = len(buf)
+    off = 0
+    unpack = _NLA.unpack_from
+    while off + 4 <= end:
+        size, attr_type = unpack(buf, off)
+        stop = off + size
+        if size < 4 or stop > end:
+            break
+        attr_type &= genl.NLA_TYPE_MASK
+        if attr_type == FLOW_ATTR_KEY:
+            key = bytes(buf[off + 4:stop])
+        elif attr_type == FLOW_ATTR_MASK:
+            mask = bytes(buf[off + 4:stop])
+        elif attr_type == FLOW_ATTR_ACTIONS:
+            actions = bytes(buf[off + 4:stop])
+        elif attr_type == FLOW_ATTR_UFID:
+            ufid = bytes(buf[off + 4:stop])
+        off += (size + 3) & ~3
+    return ufid, key, mask, actions

@@ -1099,6 +1099,53 @@ def _fmt_tunnel(p, ma, verbose, names):
     return ",".join(out)
 
 
+_SET_TUNNEL_HEAD = struct.Struct("=HHHH")
+_ATTR_HEAD = struct.Struct("=HH")
+
+
+def set_tunnel_text(raw, memo: dict, memo_max: int) -> str | None:
+    """What :func:`action_text` prints for action ``raw`` (attribute bytes,
+    header included) when it is ``set(tunnel(...))`` of plain fields and
+    flags, else None. Each field's text is memoised in ``memo`` (up to
+    ``memo_max`` entries) by its raw bytes: a table's tunnels share most
+    fields. Without a mask the flags always print, and they follow from
+    which attributes are present."""
+    if len(raw) < 8:
+        return None
+    ln, t, inner_ln, inner_t = _SET_TUNNEL_HEAD.unpack_from(raw)
+    if t & 0x3FFF != A.ACT_SET or inner_t & 0x3FFF != K.KEY_TUNNEL or ln != len(raw) or inner_ln != ln - 4:
+        return None
+    out = []
+    flags = 0
+    off = 8
+    while off < ln:
+        if ln - off < 4:
+            return None
+        size, ft = _ATTR_HEAD.unpack_from(raw, off)
+        nxt = off + size
+        if size < 4 or nxt > ln:
+            return None
+        ft &= 0x3FFF
+        if ft in _TUN_FLAG_OF:
+            flags |= _TUN_FLAG_OF[ft]
+        elif ft != K.TUN_PAD:
+            piece = raw[off:nxt]
+            text = memo.get(piece)
+            if text is None:
+                ff = _TUN_FIELD_FMT.get(ft)
+                if ff is None or size - 4 != K.TUN_BY_NUM[ft].size:
+                    return None
+                text = ff[0] + "=" + ff[1](raw[off + 4:nxt])
+                if len(memo) < memo_max:
+                    memo[piece] = text
+            out.append(text)
+            if ft == K.TUN_ID:
+                flags |= 0x8
+        off = (nxt + 3) & ~3
+    out.append("flags(%s)" % _fmt_flags(flags, _TUN_BY_BIT))
+    return "set(tunnel(" + ",".join(out) + "))"
+
+
 def _nsh_values(attrs, default):
     d = dict(zip(K.NSH_FIELDS, [default] * len(K.NSH_FIELDS)))
     for t, v in attrs:
@@ -1154,12 +1201,16 @@ def _fmt_generic(p, ma, verbose, names):
 
 
 _KEY_FORMATTERS = {}
+# Struct attributes printed field by field (by _mk_struct_fmt, not by a formatter of their own).
+_STRUCT_KEY_ROWS = {}
 for _row in K.KEY_TABLE:
     if _row.fields and _row.layout is not None and len(_row.fields) > 1:
         _KEY_FORMATTERS[_row.num] = _mk_struct_fmt(_row)
+        if _row.num not in OVS_UNNAMED_KEYS:
+            _STRUCT_KEY_ROWS[_row.num] = _row
 for _num_ in (K.KEY_PRIORITY, K.KEY_SKB_MARK, K.KEY_DP_HASH, K.KEY_RECIRC_ID):
     _KEY_FORMATTERS[_num_] = _fmt_u32x(_num_)
-_KEY_FORMATTERS.update({
+_OWN_FORMATTERS = {
     K.KEY_CT_MARK: _fmt_ct_u(K.KEY_CT_MARK, _U32),
     K.KEY_CT_ZONE: _fmt_ct_u(K.KEY_CT_ZONE, _U16),
     K.KEY_IN_PORT: _fmt_in_port,
@@ -1172,8 +1223,54 @@ _KEY_FORMATTERS.update({
     K.KEY_ENCAP: _fmt_encap,
     K.KEY_TUNNEL: _fmt_tunnel,
     K.KEY_NSH: _fmt_nsh,
-})
+}
+_KEY_FORMATTERS.update(_OWN_FORMATTERS)
+for _num_ in _OWN_FORMATTERS:
+    _STRUCT_KEY_ROWS.pop(_num_, None)
 _NESTED_KEYS = frozenset((K.KEY_ENCAP, K.KEY_TUNNEL, K.KEY_NSH))
+
+
+def struct_key_printer(t: int, ma, verbose: bool):
+    """What :func:`key_item_text` prints for struct attribute ``t`` under the
+    mask payload ``ma``, as a function of the attribute's raw bytes (header
+    included), specialised for that mask: which fields print, and exact or
+    with ``/mask``, is decided here once instead of for every key. The
+    function returns None for a payload not of the struct's size (the caller
+    then takes the general path). None when ``t`` is not such an attribute,
+    ``ma`` is not a mask of its size, or the attribute does not print."""
+    row = _STRUCT_KEY_ROWS.get(t)
+    if row is None or ma.__class__ is not bytes or len(ma) != row.size:
+        return None
+    if not verbose and _wildcard(t, ma):
+        return None
+    m = row.layout.unpack(ma)
+    parts = []
+    for f in row.fields:
+        kind = K.KINDS[f.kind]
+        mi = m[f.index]
+        if f.kind == "frag":
+            if mi == 0:
+                continue
+            if mi != 0xFF:
+                return None         # printed as an error: left to the general path
+            parts.append((f.name + "=", f.index, kind.fmt, ""))
+            continue
+        if not verbose and mi == kind.zero:
+            continue
+        full = kind.full
+        exact = (mi & full) == full if isinstance(full, int) else mi == full
+        parts.append((f.name + "=", f.index, kind.fmt, "" if exact else "/" + kind.fmt_mask(mi)))
+    head = _key_name(t) + "("
+    size = row.size + 4
+    unpack_from = row.layout.unpack_from
+    parts = tuple(parts)
+
+    def printer(raw):
+        if len(raw) != size:
+            return None
+        v = unpack_from(raw, 4)
+        return head + ",".join([pre + fmt(v[i]) + suffix for pre, i, fmt, suffix in parts]) + ")"
+    return printer
 
 
 def _key_name(t):
@@ -2093,6 +2190,12 @@ def _format_action(t, p, names):
     except (KeyError, ValueError, struct.error, TypeError):
         return _generic_action(t, p)
     return _generic_action(t, p) if r is None else r
+
+
+def action_text(t: int, p, names) -> str:
+    """One decoded action attribute as dump-flows prints it (an action
+    list prints as its actions' texts joined by commas)."""
+    return _format_action(t, p, names)
 
 
 # --- public API -----------------------------------------------------------------------------

@@ -274,11 +274,11 @@ def keyless_dump(dpif: Dpif, dp: str) -> Tuple[List[bytes], bool]:
     items = []
     append = items.append
     anonymous = False
-    for df in dpif.flow_dump(dp, keys=False):
-        if df.ufid is None:
+    for ufid, _key, _mask, actions in dpif.flow_dump_payloads(dp, keys=False):
+        if ufid is None:
             anonymous = True
         else:
-            append(df.ufid + (df.actions or b""))
+            append(ufid + actions if actions else ufid)
     return items, anonymous
 
 
@@ -304,12 +304,9 @@ def have_text(h: planner.HaveFlow, names: Optional[dict], printer: Optional[Dump
 def gather(dpif: Dpif, dp: str, names: Optional[dict]) -> List[str]:
     """Every installed flow's text, sorted: printed straight from the dump's
     bytes (no identity, no canonical form is needed to print)."""
-    printer = new_printer(names)
-    text = printer.flow_text
-    out = []
+    text = new_printer(names).flow_text
     try:
-        for df in dpif.flow_dump(dp):
-            out.append(text(df.key or b"", df.mask, df.actions or b""))
+        out = [text(key or b"", mask, actions or b"") for _ufid, key, mask, actions in dpif.flow_dump_payloads(dp)]
     except DpifError as exc:
         raise _where(exc, "datapath '%s' dump" % dp) from None
     out.sort()

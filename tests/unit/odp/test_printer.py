@@ -14,6 +14,7 @@ import random
 import pytest
 
 from ansible_collections.dpif.ovs.plugins.module_utils.errors import FlowSyntaxError
+from ansible_collections.dpif.ovs.plugins.module_utils.odp import actions as A
 from ansible_collections.dpif.ovs.plugins.module_utils.odp import keys as K
 from ansible_collections.dpif.ovs.plugins.module_utils.odp import printer as P
 from ansible_collections.dpif.ovs.plugins.module_utils.odp import text as T
@@ -99,8 +100,84 @@ def test_memos_stay_bounded(monkeypatch):
         flow = T.parse_flow(line)
         key, mask, actions = _wire(flow)
         assert printer.flow_text(key, mask, actions) == _model_text(key, mask, actions)
-        assert len(printer._actions) <= 16 and len(printer._shapes) <= 4
-        assert all(len(s.memo) <= 16 for s in printer._shapes.values())
+        assert len(printer._actions) <= 16 and len(printer._action) <= 16 and len(printer._shapes) <= 4
+        shapes = list(printer._shapes.values())
+        shapes += [s.encap for s in shapes if s.encap is not None]
+        assert all(len(memo) <= 16 for s in shapes for memo in s.memos.values())
+
+
+@pytest.mark.parametrize("actions", [
+    "set(tunnel(tun_id=0x5,dst=192.0.2.9,ttl=64,tp_dst=4789,flags(df|key))),2",
+    "set(tunnel(tun_id=0x5,src=192.0.2.1,dst=192.0.2.9,tos=0x10,ttl=9,tp_src=1,tp_dst=6081,flags(csum|key))),2",
+    "set(tunnel(ipv6_dst=fd00::9,ttl=64,flags(oam))),3",
+    "set(tunnel(dst=192.0.2.9,ttl=64,flags(0))),3",
+    "set(tunnel(tun_id=0x1,dst=192.0.2.9,ttl=64,vxlan(gbp(id=10,flags=0x1)),flags(key))),3",
+    "set(tunnel(tun_id=0x1,dst=192.0.2.9,ttl=64,geneve({class=0x102,type=0x80,len=4,0xa}),flags(key))),3",
+    "clone(set(tunnel(tun_id=0x1,dst=192.0.2.9,ttl=64,flags(key))),4),5",
+])
+def test_set_tunnel_actions_print_as_the_model_path(actions):
+    """set(tunnel(...)) of plain fields takes text.set_tunnel_text; options
+    (vxlan, geneve) and nested forms take the general path; both print alike,
+    whether the field memo is cold or warm."""
+    printer = P.DumpPrinter()
+    for port in (1, 2, 1):
+        line = "in_port(%d),eth(),eth_type(0x0800),ipv4(frag=no) %s" % (port, actions)
+        key, mask, wire_actions = _wire(T.parse_flow(line))
+        assert printer.flow_text(key, mask, wire_actions) == _model_text(key, mask, wire_actions)
+    assert bool(printer._tunnel) == actions.startswith("set(tunnel(")     # the fields before any option
+    pad = W.encode_attrs(((K.TUN_ID, bytes(8)), (K.TUN_PAD, b"")))
+    raw = W.encode_attrs(((A.ACT_SET, ((K.KEY_TUNNEL, W.decode_attrs(pad, W.CTX_KEY[K.KEY_TUNNEL])),)),))
+    assert printer.actions_text(raw) == T.format_actions(W.decode_attrs(raw, W.CTX_ACTIONS)) \
+        == "set(tunnel(tun_id=0x0,flags(key)))"
+
+
+@pytest.mark.parametrize("key", [
+    "in_port(1),eth(src=00:01:02:03:04:05/ff:ff:ff:00:00:00,dst=00:00:00:00:00:09),eth_type(0x0800),"
+    "ipv4(src=10.1.0.0/255.255.0.0,dst=10.2.3.4,proto=17,tos=0x4/0xfc,ttl=9,frag=later),udp(src=53,dst=0/0xff00)",
+    "in_port(1),eth(),eth_type(0x86dd),ipv6(src=fd00::1,dst=fd00::/ffff::,label=0x5/0xf,proto=58,frag=no),"
+    "icmpv6(type=135,code=0),nd(target=fd00::9,sll=00:00:00:00:00:01)",
+    "in_port(1),eth(),eth_type(0x0806),arp(sip=10.0.0.1,tip=10.0.0.0/255.0.0.0,op=1)",
+    "in_port(1),eth(),eth_type(0x8100),vlan(vid=5),encap(eth_type(0x0800),ipv4(dst=10.0.0.1,frag=no))",
+    "in_port(1),eth(),eth_type(0x88a8),vlan(vid=5),encap(eth_type(0x8100),vlan(vid=7),"
+    "encap(eth_type(0x0800),ipv4(src=10.0.0.0/255.0.0.0,frag=no)))",
+    "in_port(1),eth(),eth_type(0x8100),vlan(vid=5),encap(eth_type(0x0806),arp(op=2))",
+])
+@pytest.mark.parametrize("verbose", [False, True])
+def test_specialised_key_printers_print_as_the_model_path(key, verbose):
+    """Struct attributes under a fixed mask, and encap's inner key, take
+    the specialised printers from the second flow of a shape on."""
+    printer = P.DumpPrinter(verbose=verbose)
+    for last in range(1, 6):
+        line = key.replace("10.0.0.1", "10.0.0.%d" % last) + " 2"
+        k, m, a = _wire(T.parse_flow(line))
+        assert printer.flow_text(k, m, a) == _model_text(k, m, a, verbose), line
+    shapes = list(printer._shapes.values())
+    assert len(shapes) == 1
+    shape = shapes[0]
+    fast = [t for t, f in shape.fast.items() if f]
+    assert fast, "no specialised printer was used"
+    if "encap" in key:
+        assert shape.encap is not None and shape.encap.layout is not None
+
+
+def test_memos_of_unique_values_stop_at_their_trial(monkeypatch):
+    """A table whose addresses are all new misses the memos on every flow:
+    past MEMO_TRIAL entries they stop growing, and the texts are unchanged.
+    Values that recur keep being memoised past the trial."""
+    monkeypatch.setattr(P, "MEMO_TRIAL", 8)
+    printer = P.DumpPrinter()
+    unique = ["in_port(1),eth(),eth_type(0x0800),ipv4(dst=10.0.%d.%d,frag=no) "
+              "set(tunnel(tun_id=0x%x,dst=192.0.2.1,ttl=64,tp_dst=4789,flags(df|key))),2" % (i >> 8, i & 255, i)
+              for i in range(200)]
+    recurring = ["in_port(2),eth(),eth_type(0x0800),ipv4(src=10.1.0.%d,frag=no) %d" % (i % 20, 3 + i % 20)
+                 for i in range(200)]
+    for line in unique + recurring:
+        key, mask, actions = _wire(T.parse_flow(line))
+        assert printer.flow_text(key, mask, actions) == _model_text(key, mask, actions) == line
+    sizes = sorted(len(s.memos[K.KEY_IPV4]) for s in printer._shapes.values())
+    assert sizes == [8, 20]                # unique dst: the trial only; 20 recurring sources: all
+    # Whole action lists: the unique ones used the trial up; single actions recur and are all kept.
+    assert len(printer._actions) == 8 and len(printer._action) == 1 + 20 and len(printer._tunnel) <= 8
 
 
 @pytest.mark.parametrize("key", [
