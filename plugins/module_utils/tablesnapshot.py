@@ -40,9 +40,10 @@ from typing import Dict, List, Optional
 from ansible_collections.dpif.ovs.plugins.module_utils.flowcache import code_stamp, default_dir
 from ansible_collections.dpif.ovs.plugins.module_utils.odp.wire import TUNNEL_PAD, actions_without_tunnel_pad
 
-FORMAT = 3
+FORMAT = 4
 UFID_LEN = 16
 _FRAME = struct.Struct("<Q")
+_LEN = struct.Struct("<I")
 
 
 def digest_items(items: List[bytes]) -> bytes:
@@ -54,24 +55,28 @@ def digest_items(items: List[bytes]) -> bytes:
     the dump."""
     items.sort()
     pad = TUNNEL_PAD
-    padded = [i for i, item in enumerate(items) if pad in item]
-    if padded:
-        items = list(items)
-        for i in padded:
-            items[i] = items[i][:UFID_LEN] + actions_without_tunnel_pad(items[i][UFID_LEN:])
-    # marshal writes each item's length, so distinct tables cannot serialise
-    # alike. Version 2: later versions write back-references to objects seen
-    # twice, which would make the digest depend on identity, not values.
-    return hashlib.sha256(marshal.dumps(items, 2)).digest()
+    # Each item's length goes first, so distinct tables cannot hash alike.
+    # Fed item by item: one 10 MB serialisation of a 100k-flow table costs
+    # 0.5 s of page faults in the sandbox.
+    h = hashlib.sha256()
+    update = h.update
+    pack = _LEN.pack
+    for item in items:
+        if pad in item:
+            item = item[:UFID_LEN] + actions_without_tunnel_pad(item[UFID_LEN:])
+        update(pack(len(item)) + item)
+    return h.digest()
 
 
 class TableSnapshot:
     """One datapath's last src table.
 
-    The file is three frames (u64 length + marshal), read only as far as a
-    run needs: the summary (context, digests, notes), the sorted table text
-    (a matching table's ``before``), the src file's bytes (only when the
-    src changed)."""
+    The file is three frames (u64 length + payload), read only as far as a
+    run needs: the summary (context, digests, notes; marshal), the sorted
+    table text (a matching table's ``before``; UTF-8, a line a flow), the
+    src file's bytes (only when the src changed). The two big frames are
+    written as they are, in pieces: serialising 25 MB of text in one piece
+    costs a second of page faults in the sandbox."""
 
     def __init__(self, path: str, context: tuple):
         self.path = path
@@ -115,36 +120,41 @@ class TableSnapshot:
         self.kernel, self.src, self.notes, self.note_lines = kernel, src, notes, note_lines
         return True
 
-    def _frame(self):
+    def _raw_frame(self) -> bytes:
         (size,) = _FRAME.unpack(self._fh.read(_FRAME.size))
         if size > os.fstat(self._fh.fileno()).st_size - self._fh.tell():
             raise EOFError("snapshot cut short")
         data = self._fh.read(size)
         if len(data) != size:
             raise EOFError("snapshot cut short")
-        return marshal.loads(data)
+        return data
 
-    def _next(self, kind: type):
-        """The next frame if it is a ``kind``, else None."""
+    def _frame(self):
+        return marshal.loads(self._raw_frame())
+
+    def _next(self) -> Optional[bytes]:
+        """The next frame's bytes, or None when the file is cut short."""
         try:
-            value = self._frame()
-        except (OSError, EOFError, ValueError, TypeError, struct.error, AttributeError):
+            return self._raw_frame()
+        except (OSError, EOFError, ValueError, struct.error, AttributeError):
             return None
-        return value if isinstance(value, kind) else None
 
     def texts(self) -> Optional[List[str]]:
         """The table's text, sorted; None if the file cannot be read. Call
         after a successful :meth:`load`, before :meth:`src_bytes`."""
-        blob = self._next(str)
+        blob = self._next()
         if blob is None:
             return None
-        return blob.split("\n") if blob else []
+        try:
+            return blob.decode("utf-8").split("\n") if blob else []
+        except UnicodeDecodeError:
+            return None
 
     def src_bytes(self) -> Optional[bytes]:
         """The src file the table came from, as it was; None if unreadable.
         Call after :meth:`texts`."""
         try:
-            return self._next(bytes)
+            return self._next()
         finally:
             self.close()
 
@@ -162,16 +172,18 @@ class TableSnapshot:
             return
         meta = {"header": self._header(), "kernel": kernel, "src": hashlib.sha256(src_data).digest(),
                 "notes": notes, "note_lines": note_lines}
-        frames = (marshal.dumps(meta), marshal.dumps("\n".join(texts)), marshal.dumps(src_data))
         directory = os.path.dirname(self.path)
         try:
             os.makedirs(directory, mode=0o700, exist_ok=True)
             fd, tmp = tempfile.mkstemp(dir=directory, prefix=".tmp-")
             try:
                 with os.fdopen(fd, "wb") as fh:
-                    for blob in frames:
-                        fh.write(_FRAME.pack(len(blob)))
-                        fh.write(blob)
+                    blob = marshal.dumps(meta)
+                    fh.write(_FRAME.pack(len(blob)))
+                    fh.write(blob)
+                    _write_lines_frame(fh, texts)
+                    fh.write(_FRAME.pack(len(src_data)))
+                    fh.write(src_data)
                 os.replace(tmp, self.path)
             except BaseException:
                 os.unlink(tmp)
@@ -186,3 +198,18 @@ class TableSnapshot:
             os.unlink(self.path)
         except OSError:
             pass
+
+
+def _write_lines_frame(fh, lines: List[str], piece: int = 4096) -> None:
+    """A frame of ``lines`` joined by newlines, UTF-8, written ``piece``
+    lines at a time; its length is written in front once known."""
+    start = fh.tell()
+    fh.write(_FRAME.pack(0))
+    size = 0
+    for i in range(0, len(lines), piece):
+        data = ("\n" if i else "") + "\n".join(lines[i:i + piece])
+        size += fh.write(data.encode("utf-8"))
+    end = fh.tell()
+    fh.seek(start)
+    fh.write(_FRAME.pack(size))
+    fh.seek(end)

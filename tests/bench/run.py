@@ -10,13 +10,20 @@ install (empty dp)     ovs_flow src=FILE overridden     add-flows FILE
 no-change run          ovs_flow, same file again        mod-flows FILE; dump-flows
 change 1%              ovs_flow replaced, 1% actions    (ratio to our no-change run)
 gathered               ovs_flow state=gathered          dump-flows
-dump+print             the same, in this warm process   dump-flows
+dump+print, streamed   each flow decoded and printed    dump-flows (to /dev/null)
+                       to /dev/null as it arrives, in
+                       this warm process
+dump+print, held       gathered's work (lines kept,     dump-flows
+                       sorted), in this warm process
 =====================  ==============================  =============================
 
 "Ours" is the module's own entry point in a fresh process, as a task runs it
 (python -m ...ovs_flow ARGS.json): interpreter start, imports, work, JSON out.
 Peak RSS is that process's. Each row also gets one end-to-end
-ansible-playbook timing. The floor is pre-encoded flow messages sent in
+ansible-playbook timing. The two dump+print rows are the flow language's
+decode+print, without a task's start-up; they and dump-flows run three
+times, interleaved, and each keeps its best time (this machine's timings
+drift by 20% within minutes). The floor is pre-encoded flow messages sent in
 batches of 64 through the provider (no parsing, no planning).
 
 This is a benchmark, not a test: it prints numbers and targets; it fails only
@@ -119,8 +126,8 @@ def floor(path, batch):
 
 
 def dump_print():
-    """Dump and print the whole table in this (warm) process: the flow
-    language's decode+print, next to ovs-dpctl dump-flows; (seconds, lines)."""
+    """Dump and print the whole table in this (warm) process, keeping the
+    lines and sorting them (gathered's work); (seconds, lines)."""
     from ansible_collections.dpif.ovs.plugins.module_utils.dpif.frontend import Dpif
     from ansible_collections.dpif.ovs.plugins.module_utils.odp import printer  # noqa: F401
     from ansible_collections.dpif.ovs.plugins.module_utils.resources.flow import gather
@@ -133,6 +140,42 @@ def dump_print():
         return time.perf_counter() - t0, len(lines)
     finally:
         dpif.close()
+
+
+def dump_print_streamed():
+    """Dump the whole table and print each flow to /dev/null as it
+    arrives, as ovs-dpctl dump-flows does (it neither keeps nor sorts its
+    lines); (seconds, lines)."""
+    from ansible_collections.dpif.ovs.plugins.module_utils.dpif.frontend import Dpif
+    from ansible_collections.dpif.ovs.plugins.module_utils.resources.flow import new_printer
+    dpif = Dpif.open_system()
+    try:
+        with open(os.devnull, "w") as out:
+            write = out.write
+            t0 = time.perf_counter()
+            text = new_printer(None).flow_text
+            n = 0
+            for _ufid, key, mask, actions in dpif.flow_dump_payloads(DP):
+                write(text(key or b"", mask, actions or b"") + "\n")
+                n += 1
+            return time.perf_counter() - t0, n
+    finally:
+        dpif.close()
+
+
+def decode_print_rows(count):
+    """The two dump+print rows, each next to dump-flows measured in the same
+    minute: three interleaved rounds, best of each."""
+    dpctl, streamed, held = [], [], []
+    for _round in range(3):
+        dpctl.append(timed("ovs-dpctl dump-flows %s" % DP))
+        for fn, times in ((dump_print_streamed, streamed), (dump_print, held)):
+            t, n = fn()
+            if n != count:
+                raise SystemExit("dump+print saw %d flows, not %d" % (n, count))
+            times.append(t)
+    return [("dump+print, streamed", min(streamed), min(dpctl), "dump-flows", 1.0, 0),
+            ("dump+print, held", min(held), min(dpctl), "dump-flows", 1.0, 0)]
 
 
 def bench(count, workdir, e2e):
@@ -165,10 +208,7 @@ def bench(count, workdir, e2e):
     if len(res["gathered"]) != count:
         raise SystemExit("gathered %d flows, not %d" % (len(res["gathered"]), count))
     rows.append(("gathered", t, dp_dump, "dump-flows", 1.0, rss))
-    t, n = dump_print()
-    if n != count:
-        raise SystemExit("dump+print saw %d flows, not %d" % (n, count))
-    rows.append(("dump+print, in-process", t, dp_dump, "dump-flows", 1.0, 0))
+    rows.extend(decode_print_rows(count))
     e2e_times = {}
     if e2e:
         sh("ovs-dpctl del-flows %s" % DP)

@@ -79,6 +79,9 @@ class Wanted:
         self.flow_notes: Dict[bytes, tuple] = {}     # only flows with notes
         self.cache: Optional[FlowCache] = None
         self.src_lines: List[tuple] = []     # (line, want, cache entry | None) of the src file
+        # One bytes object per distinct mask and action list: a table has
+        # few masks and recurring actions, and 100k copies cost megabytes.
+        self._shared: Dict[bytes, bytes] = {}
 
     def where_text(self, where) -> str:
         return "%s line %d" % (self.src, where) if where.__class__ is int else where
@@ -92,6 +95,9 @@ class Wanted:
             check_encoded_size(source or "", key_b, mask_b, actions_b)
         except DpifError as exc:
             raise _where(exc, self.where_text(where)) from None
+        shared = self._shared
+        mask_b = shared.setdefault(mask_b, mask_b)
+        actions_b = shared.setdefault(actions_b, actions_b)
         # The model is not kept: the bytes say it all, and 100k models would
         # cost about 3 KB each. canonical_flow() decodes the few needed again.
         want = planner.WantFlow(ufid=ufid_of_wire(key_b, mask_b), flow=None, key=key_b, mask=mask_b,
@@ -656,8 +662,8 @@ def record_snapshot(snap: TableSnapshot, wanted: Wanted, have: Dict[bytes, plann
     if not len(installed) == len(wanted.flows) == len(lines) == len(set(lines)):
         snap.discard()
         return
-    raw = _raw_lines(wanted.src_data)
     note_lines, notes = [], {}
+    raw = _raw_lines(wanted.src_data) if wanted.flow_notes else []
     for n, ufid in sorted((wanted.where[ufid], ufid) for ufid in wanted.flow_notes):
         notes[raw[n - 1]] = wanted.flow_notes[ufid]
         note_lines.extend((n, note) for note in wanted.flow_notes[ufid])

@@ -150,3 +150,19 @@ def test_src_lines_numbers_line_ends_and_bad_bytes(tmp_path):
     with pytest.raises(DpifError) as err:
         F.load_wanted({"src": str(src)}, None)
     assert "line 2" in str(err.value)
+
+
+def test_a_big_map_is_written_in_frames_and_read_back_whole(tmp_path, monkeypatch):
+    """More lines than FRAME_ENTRIES: several frames, one map when loaded."""
+    monkeypatch.setenv("DPIF_OVS_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.setattr(flowcache, "FRAME_ENTRIES", 2)
+    lines = ["in_port(1),eth(),eth_type(0x0800),ipv4(dst=10.0.0.%d,frag=no) 2" % i for i in range(1, 8)]
+    parsed = _parsed(monkeypatch)
+    first = load(tmp_path, lines)
+    first.save_cache(None)
+    with open(_cache_file(tmp_path), "rb") as fh:
+        frames = list(flowcache._frames(fh.read()))
+    assert [len(f) for f in frames[1:]] == [2, 2, 2, 1]       # after the header
+    del parsed[:]
+    second = load(tmp_path, lines)
+    assert parsed == [] and summary(second) == summary(first)

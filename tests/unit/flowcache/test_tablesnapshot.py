@@ -87,3 +87,17 @@ def test_an_empty_table_and_a_file_cut_short(tmp_path):
     snap.discard()
     assert not os.path.exists(snap.path)
     snap.discard()      # already gone: no error
+
+
+def test_texts_written_in_pieces_read_back_whole(tmp_path):
+    """The text frame is written 4096 lines at a time: lines across the
+    pieces' edges, and text that is not ASCII (port names), read back as
+    they were."""
+    snap = T.TableSnapshot.for_datapath("dp0", CONTEXT, str(tmp_path))
+    texts = ["in_port(pört%d) %d" % (i, i) for i in range(10000)]
+    src = "\n".join(texts).encode("utf-8")
+    snap.save(b"K", src, texts, {}, [])
+    again = T.TableSnapshot.for_datapath("dp0", CONTEXT, str(tmp_path))
+    assert again.load()
+    assert again.texts() == texts
+    assert again.src_bytes() == src
