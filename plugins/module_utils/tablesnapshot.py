@@ -142,12 +142,12 @@ class TableSnapshot:
     def texts(self) -> Optional[List[str]]:
         """The table's text, sorted; None if the file cannot be read. Call
         after a successful :meth:`load`, before :meth:`src_bytes`."""
-        blob = self._next()
-        if blob is None:
-            return None
         try:
-            return blob.decode("utf-8").split("\n") if blob else []
-        except UnicodeDecodeError:
+            (size,) = _FRAME.unpack(self._fh.read(_FRAME.size))
+            if size > os.fstat(self._fh.fileno()).st_size - self._fh.tell():
+                return None
+            return _read_lines(self._fh, size)
+        except (OSError, EOFError, UnicodeDecodeError, struct.error, AttributeError):
             return None
 
     def src_bytes(self) -> Optional[bytes]:
@@ -198,6 +198,32 @@ class TableSnapshot:
             os.unlink(self.path)
         except OSError:
             pass
+
+
+def _read_lines(fh, size: int, piece: int = 1 << 20) -> List[str]:
+    """The ``size`` bytes of UTF-8 lines at ``fh``'s position, split at
+    newlines, read ``piece`` bytes at a time: the whole frame as one bytes
+    object and one str would double what a run touches."""
+    lines: List[str] = []
+    rest = b""
+    left = size
+    while left > 0:
+        chunk = fh.read(min(piece, left))
+        if not chunk:
+            raise EOFError("snapshot cut short")
+        left -= len(chunk)
+        data = rest + chunk
+        if left > 0:
+            cut = data.rfind(b"\n")
+            if cut < 0:
+                rest = data
+                continue
+            rest = data[cut + 1:]
+            data = data[:cut]
+        else:
+            rest = b""
+        lines.extend(data.decode("utf-8").split("\n"))
+    return lines
 
 
 def _write_lines_frame(fh, lines: List[str], piece: int = 4096) -> None:

@@ -14,23 +14,24 @@ seen before are decoded and formatted, by the same code as the model path,
 so the text is the same byte for byte (the unit tests compare both on
 generated flows).
 
-An attribute whose bytes are new (a table of unique addresses misses the
-memos on almost every flow) is printed by a printer specialised for its
-type under that mask: a struct attribute by :func:`text.struct_key_printer`
-(the mask's decisions taken once), ``encap`` by printing its inner key the
-same way under the inner mask (a shape of its own). Each specialised
-printer is checked against the general path on the first attribute it
-prints, and is not used if the two differ.
+An attribute type that keeps missing under a mask (a table of unique
+addresses misses on almost every flow; FAST_AFTER misses) gets a printer
+specialised for it under that mask: a struct attribute by
+:func:`text.struct_key_printer` (the mask's decisions taken once), ``encap``
+by printing its inner key the same way under the inner mask (a shape of its
+own). Each specialised printer is checked against the general path on the
+attribute it is built for, and is not used if the two differ.
 
 Actions are memoised per list, and per action within a list: a list that
 is new is mostly actions seen before.
 
-The memos are bounded (per attribute type, so that a type of unique values
-cannot crowd out one that recurs) and stop growing when full: what recurs
-is met early and stays. A memo past its trial (MEMO_TRIAL entries) grows
-only while it hits once in nine lookups or more: a table of unique
-addresses would fill it for nothing, and memory is what a dump costs most
-in the sandbox (a fresh page costs about 0.2 ms under UML).
+The memos are bounded (MEMO_MAX key texts per mask) and stop growing when
+full: what recurs is met early and stays. Each attribute type, and each
+action memo, has a trial (MEMO_TRIAL texts), after which it keeps more only
+while it hits once in nine lookups or more: a table of unique addresses
+would fill the memo for nothing, crowding out what recurs, and memory is
+what a dump costs most in the sandbox (a fresh page costs about 0.2 ms
+under UML).
 """
 
 from __future__ import absolute_import, annotations, division, print_function
@@ -48,66 +49,84 @@ from ansible_collections.dpif.ovs.plugins.module_utils.odp.wire import CTX_ACTIO
 
 _HDR = struct.Struct("=HH")
 _TYPE_MASK = 0x3FFF
-_dict_get = dict.get
 #: Distinct masks remembered, and texts remembered per mask and attribute
 #: type, and for actions.
 SHAPES_MAX = 1024
-MEMO_MAX = 8192
-MEMO_TRIAL = 1024
+MEMO_MAX = 8192        # per mask for key attributes
+MEMO_TRIAL = 1024      # per attribute type, and for actions
+#: Misses of an attribute type under one mask before a printer is
+#: specialised for it: building and checking one costs more than the
+#: general path, and a table of many masks has few flows per mask.
+FAST_AFTER = 16
 
 
-def _remember(memo: dict, raw: bytes, text: str, misses: int, uses: int) -> None:
-    """Memoise ``text`` unless ``memo`` is full, or past its trial with
-    fewer than one hit for eight misses in its ``uses`` lookups (a memo of
-    unique values never hits; one of values that recur resumes growing once
-    they come round again)."""
-    size = len(memo)
-    if size < MEMO_MAX and (size < MEMO_TRIAL or 8 * (uses - misses) >= misses):
-        memo[raw] = text
+def _worth_keeping(stored: int, misses: int, uses: int) -> bool:
+    """Whether a memo holding ``stored`` texts, which missed ``misses`` of
+    its ``uses`` lookups, should keep one more: not when full, nor when past
+    its trial with fewer than one hit for eight misses (a memo of unique
+    values never hits; one of values that recur grows again once they come
+    round)."""
+    return stored < MEMO_MAX and (stored < MEMO_TRIAL or 8 * (uses - misses) >= misses)
 
 
 class _Shape:
     """What one mask means for printing: its attributes by type, the text of
-    each key attribute seen under it (by the attribute's raw bytes, a memo
-    per attribute type), the specialised printers built for it, and the
-    layout of the last key walked under it."""
+    each key attribute seen under it (by the attribute's raw bytes, which
+    start with its type), what is known per attribute type, and the layout
+    of the last key walked under it. A table of many masks makes one of
+    these every few flows, so it stays small: one memo, and counters."""
 
-    __slots__ = ("mdict", "memos", "misses", "uses", "fast", "encap", "tail", "layout")
+    __slots__ = ("mdict", "memo", "misses", "fast", "uses", "encap", "tail", "layout")
 
     def __init__(self, mdict: dict | None):
         self.mdict = mdict
-        self.memos = {}
+        self.memo = {}
         self.misses = {}    # type -> memo misses
+        self.fast = {}      # type -> specialised printer, or False for none
         self.uses = 0       # keys printed under this shape
-        self.fast = {}      # type -> printer of raw attribute bytes, or False
         self.encap = None   # the shape of the inner key of encap, under its inner mask
         self.tail = T.missing_eth_type_text(mdict) if mdict is not None else ""
         self.layout = None
-
-    def memo(self, t: int) -> dict:
-        memo = self.memos.get(t)
-        if memo is None:
-            memo = self.memos[t] = {}
-        return memo
 
 
 class _Layout:
     """Where the attributes of a key sit: keys under one mask are almost
     always laid out alike (the kernel writes the same attributes for the
     same kind of flow), so the next key is checked against this in C
-    (its length, and every attribute header at its offset: together they
-    prove the walk would find the same attributes) and the attributes that
-    print are sliced out in one call, skipping those the mask wildcards."""
+    (its length, and every attribute header at its offset, read as integers
+    by one struct: together they prove the walk would find the same
+    attributes) and the attributes that print are sliced out in one call,
+    skipping those the mask wildcards."""
 
-    __slots__ = ("size", "headers", "expect", "printed", "memos", "tail")
+    __slots__ = ("size", "headers", "expect", "printed", "tail")
 
-    def __init__(self, key: bytes, spans: list, printed: list, memos: list, tail: str):
+    def __init__(self, key: bytes, spans: list, printed: list, tail: str):
         self.size = len(key)
-        self.headers = _getter([slice(a, a + 4) for a, _b in spans])
+        fmt = ["="]
+        at = 0
+        for start, _stop in spans:
+            if start > at:
+                fmt.append("%dx" % (start - at))
+            fmt.append("I")
+            at = start + 4
+        self.headers = _headers_reader("".join(fmt))
         self.expect = self.headers(key)
         self.printed = _getter([slice(a, b) for a, b in printed])
-        self.memos = tuple(memos)
         self.tail = tail
+
+
+_READERS: dict = {}
+
+
+def _headers_reader(fmt: str):
+    """``struct.Struct(fmt).unpack_from``, compiled once per format (many
+    masks share a layout, and compiling costs more than a walk)."""
+    reader = _READERS.get(fmt)
+    if reader is None:
+        if len(_READERS) >= SHAPES_MAX:
+            _READERS.clear()
+        reader = _READERS[fmt] = struct.Struct(fmt).unpack_from
+    return reader
 
 
 def _getter(slices: list):
@@ -152,7 +171,7 @@ class DumpPrinter:
 
     def _laid_out(self, shape: _Shape, key: bytes, lay: _Layout) -> str:
         raws = lay.printed(key)
-        items = list(map(_dict_get, lay.memos, raws))
+        items = list(map(shape.memo.get, raws))
         if None in items:
             for i, item in enumerate(items):
                 if item is None:
@@ -162,10 +181,10 @@ class DumpPrinter:
     def _walk(self, shape: _Shape, key: bytes) -> str:
         """key_text by walking the attributes; records the key's layout."""
         unpack = _HDR.unpack_from
+        memo = shape.memo
         out = []
         spans = []
         printed = []
-        memos = []
         has_ethtype = False
         off = 0
         end = len(key)
@@ -178,15 +197,13 @@ class DumpPrinter:
                 decode_attrs(key, CTX_KEY, "key")
             t &= _TYPE_MASK
             raw = key[off:nxt]
-            memo = shape.memo(t)
             item = memo.get(raw, memo)
             if item is memo:
-                item = self._key_item(shape, raw)
+                item = self._key_item(shape, raw, t)
             spans.append((off, nxt))
             if item is not None:
                 out.append(item)
                 printed.append((off, nxt))
-                memos.append(memo)
             if t == K.KEY_ETHERTYPE:
                 has_ethtype = True
             off = (nxt + 3) & ~3
@@ -195,21 +212,29 @@ class DumpPrinter:
         tail = "" if has_ethtype else shape.tail
         # Whether an attribute prints depends on its type and the mask only,
         # so the layout says which to print for any key laid out like this.
-        shape.layout = _Layout(key, spans, printed, memos, tail)
+        shape.layout = _Layout(key, spans, printed, tail)
         return ",".join(out) + tail
 
-    def _key_item(self, shape: _Shape, raw: bytes):
-        t = _HDR.unpack_from(raw)[1] & _TYPE_MASK
-        fast = shape.fast.get(t)
-        if fast is None:
-            fast = shape.fast[t] = self._fast_printer(shape, t, raw)
+    def _key_item(self, shape: _Shape, raw: bytes, t: int | None = None):
+        if t is None:
+            t = _HDR.unpack_from(raw)[1] & _TYPE_MASK
+        misses = shape.misses[t] = shape.misses.get(t, 0) + 1
+        fast = False
+        if misses >= FAST_AFTER:
+            fast = shape.fast.get(t)
+            if fast is None:
+                fast = shape.fast[t] = self._fast_printer(shape, t, raw)
         item = fast(raw) if fast else None
         if item is None:
-            item = self._general_item(shape, raw)
-            if t == K.KEY_ENCAP and fast:
+            ((_t, p),) = decode_attrs(raw, CTX_KEY, "key")
+            item = T.key_item_text(t, p, shape.mdict, self.verbose, self.names)
+            if fast and t == K.KEY_ENCAP:
                 self._learn_encap(shape, raw, item)
-        misses = shape.misses[t] = shape.misses.get(t, 0) + 1
-        _remember(shape.memo(t), raw, item, misses, shape.uses)
+        # Until its trial is over a type memoises every miss, so its misses
+        # count what it holds; after, only while it pays.
+        memo = shape.memo
+        if len(memo) < MEMO_MAX and (misses <= MEMO_TRIAL or 8 * (shape.uses - misses) >= misses):
+            memo[raw] = item
         return item
 
     def _general_item(self, shape: _Shape, raw: bytes):
@@ -218,7 +243,7 @@ class DumpPrinter:
 
     def _fast_printer(self, shape: _Shape, t: int, raw: bytes):
         """A printer specialised for attribute type ``t`` under ``shape``'s
-        mask, or False. ``raw`` is the first such attribute: the printer is
+        mask, or False. ``raw`` is an attribute of that type: the printer is
         kept only if it prints it as the general path does."""
         mdict = shape.mdict
         if mdict is None or t not in mdict:
@@ -267,7 +292,8 @@ class DumpPrinter:
         if text is None:
             text = self._actions_walk(actions) if actions else "drop"
             self._misses[0] += 1
-            _remember(self._actions, actions, text, self._misses[0], uses[0])
+            if _worth_keeping(len(self._actions), self._misses[0], uses[0]):
+                self._actions[actions] = text
         return text
 
     def _actions_walk(self, actions: bytes) -> str:
@@ -296,7 +322,8 @@ class DumpPrinter:
                     decode_attrs(actions, CTX_ACTIONS, "actions")   # the error, placed in the whole list
                     raise
                 text = T.action_text(t, p, self.names)
-                _remember(memo, raw, text, self._misses[1], self._uses[1])
+                if _worth_keeping(len(memo), self._misses[1], self._uses[1]):
+                    memo[raw] = text
             out.append(text)
             off = (nxt + 3) & ~3
         return ",".join(out)

@@ -101,3 +101,16 @@ def test_texts_written_in_pieces_read_back_whole(tmp_path):
     assert again.load()
     assert again.texts() == texts
     assert again.src_bytes() == src
+
+
+def test_lines_are_read_back_across_piece_edges(tmp_path):
+    """_read_lines reads a frame in pieces: a line cut by a piece's edge,
+    a piece with no newline, a multi-byte character cut in two."""
+    import io
+    text = "é" * 3 + "\nab\n" + "x" * 7 + "\n\nçz"
+    data = text.encode("utf-8")
+    for piece in range(1, len(data) + 2):
+        fh = io.BytesIO(b"HEAD" + data + b"TAIL")
+        fh.seek(4)
+        assert T._read_lines(fh, len(data), piece) == text.split("\n")
+        assert fh.read() == b"TAIL"

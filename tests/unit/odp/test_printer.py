@@ -103,7 +103,7 @@ def test_memos_stay_bounded(monkeypatch):
         assert len(printer._actions) <= 16 and len(printer._action) <= 16 and len(printer._shapes) <= 4
         shapes = list(printer._shapes.values())
         shapes += [s.encap for s in shapes if s.encap is not None]
-        assert all(len(memo) <= 16 for s in shapes for memo in s.memos.values())
+        assert all(len(s.memo) <= 16 for s in shapes)
 
 
 @pytest.mark.parametrize("actions", [
@@ -143,9 +143,10 @@ def test_set_tunnel_actions_print_as_the_model_path(actions):
     "in_port(1),eth(),eth_type(0x8100),vlan(vid=5),encap(eth_type(0x0806),arp(op=2))",
 ])
 @pytest.mark.parametrize("verbose", [False, True])
-def test_specialised_key_printers_print_as_the_model_path(key, verbose):
+def test_specialised_key_printers_print_as_the_model_path(key, verbose, monkeypatch):
     """Struct attributes under a fixed mask, and encap's inner key, take
-    the specialised printers from the second flow of a shape on."""
+    the specialised printers (here from their first miss on)."""
+    monkeypatch.setattr(P, "FAST_AFTER", 1)
     printer = P.DumpPrinter(verbose=verbose)
     for last in range(1, 6):
         line = key.replace("10.0.0.1", "10.0.0.%d" % last) + " 2"
@@ -158,6 +159,18 @@ def test_specialised_key_printers_print_as_the_model_path(key, verbose):
     assert fast, "no specialised printer was used"
     if "encap" in key:
         assert shape.encap is not None and shape.encap.layout is not None
+
+
+def test_a_printer_is_specialised_only_after_fast_after_misses():
+    """A shape that prints few flows (a table of many masks) never pays for
+    building one."""
+    printer = P.DumpPrinter()
+    for i in range(1, P.FAST_AFTER + 2):
+        line = "in_port(1),eth(),eth_type(0x0800),ipv4(dst=10.0.0.%d,frag=no) 2" % i
+        k, m, a = _wire(T.parse_flow(line))
+        assert printer.flow_text(k, m, a) == line
+        (shape,) = list(printer._shapes.values())
+        assert bool(shape.fast.get(K.KEY_IPV4)) == (i >= P.FAST_AFTER), i
 
 
 def test_memos_of_unique_values_stop_at_their_trial(monkeypatch):
@@ -174,8 +187,8 @@ def test_memos_of_unique_values_stop_at_their_trial(monkeypatch):
     for line in unique + recurring:
         key, mask, actions = _wire(T.parse_flow(line))
         assert printer.flow_text(key, mask, actions) == _model_text(key, mask, actions) == line
-    sizes = sorted(len(s.memos[K.KEY_IPV4]) for s in printer._shapes.values())
-    assert sizes == [8, 20]                # unique dst: the trial only; 20 recurring sources: all
+    ipv4 = [sum(1 for raw in s.memo if raw[2] == K.KEY_IPV4) for s in printer._shapes.values()]
+    assert sorted(ipv4) == [8, 20]         # unique dst: the trial only; 20 recurring sources: all
     # Whole action lists: the unique ones used the trial up; single actions recur and are all kept.
     assert len(printer._actions) == 8 and len(printer._action) == 1 + 20 and len(printer._tunnel) <= 8
 
