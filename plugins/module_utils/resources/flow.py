@@ -27,6 +27,7 @@ from ansible_collections.dpif.ovs.plugins.module_utils.dpif.frontend import Dpif
 from ansible_collections.dpif.ovs.plugins.module_utils.dpif.provider import FlowDel, FlowPut
 from ansible_collections.dpif.ovs.plugins.module_utils.errors import DpifError
 from ansible_collections.dpif.ovs.plugins.module_utils.flowcache import FlowCache
+from ansible_collections.dpif.ovs.plugins.module_utils.heap import keep_freed_memory
 from ansible_collections.dpif.ovs.plugins.module_utils.odp import flow_ufid, ufid_of_wire
 from ansible_collections.dpif.ovs.plugins.module_utils.odp.model import Flow, canonical
 from ansible_collections.dpif.ovs.plugins.module_utils.odp.rules import check_encoded_size, validate
@@ -717,6 +718,7 @@ def _with_notes(result: dict, all_notes: List[str]) -> dict:
 
 def run(params: dict, check_mode: bool, diff: bool) -> dict:
     state = params["state"]
+    keep_freed_memory()     # tables of 100k flows: see heap.py
     if state in ("parsed", "rendered"):
         return run_offline(params)
     dp = params["datapath"]
