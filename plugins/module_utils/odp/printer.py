@@ -52,7 +52,7 @@ _TYPE_MASK = 0x3FFF
 #: Distinct masks remembered, and texts remembered per mask and attribute
 #: type, and for actions.
 SHAPES_MAX = 1024
-MEMO_MAX = 8192        # per mask for key attributes
+MEMO_MAX = 8192        # texts per memo: per mask for key attributes; action lists; actions
 MEMO_TRIAL = 1024      # per attribute type, and for actions
 #: Misses of an attribute type under one mask before a printer is
 #: specialised for it: building and checking one costs more than the
@@ -60,13 +60,13 @@ MEMO_TRIAL = 1024      # per attribute type, and for actions
 FAST_AFTER = 16
 
 
-def _worth_keeping(stored: int, misses: int, uses: int) -> bool:
-    """Whether a memo holding ``stored`` texts, which missed ``misses`` of
-    its ``uses`` lookups, should keep one more: not when full, nor when past
-    its trial with fewer than one hit for eight misses (a memo of unique
-    values never hits; one of values that recur grows again once they come
-    round)."""
-    return stored < MEMO_MAX and (stored < MEMO_TRIAL or 8 * (uses - misses) >= misses)
+def _worth_keeping(size: int, nth: int, misses: int, uses: int) -> bool:
+    """Whether a memo holding ``size`` texts should keep one more, the
+    ``nth`` of its kind (attribute type, or action memo), whose lookups
+    missed ``misses`` times out of ``uses``: not when full, nor when past
+    the trial with fewer than one hit for eight misses (unique values never
+    hit; values that recur make it grow again once they come round)."""
+    return size < MEMO_MAX and (nth <= MEMO_TRIAL or 8 * (uses - misses) >= misses)
 
 
 class _Shape:
@@ -226,14 +226,13 @@ class DumpPrinter:
                 fast = shape.fast[t] = self._fast_printer(shape, t, raw)
         item = fast(raw) if fast else None
         if item is None:
-            ((_t, p),) = decode_attrs(raw, CTX_KEY, "key")
-            item = T.key_item_text(t, p, shape.mdict, self.verbose, self.names)
+            item = self._general_item(shape, raw)
             if fast and t == K.KEY_ENCAP:
                 self._learn_encap(shape, raw, item)
-        # Until its trial is over a type memoises every miss, so its misses
-        # count what it holds; after, only while it pays.
+        # Until its trial is over a type memoises every miss: its misses
+        # count what it holds.
         memo = shape.memo
-        if len(memo) < MEMO_MAX and (misses <= MEMO_TRIAL or 8 * (shape.uses - misses) >= misses):
+        if _worth_keeping(len(memo), misses, misses, shape.uses):
             memo[raw] = item
         return item
 
@@ -292,7 +291,7 @@ class DumpPrinter:
         if text is None:
             text = self._actions_walk(actions) if actions else "drop"
             self._misses[0] += 1
-            if _worth_keeping(len(self._actions), self._misses[0], uses[0]):
+            if _worth_keeping(len(self._actions), len(self._actions) + 1, self._misses[0], uses[0]):
                 self._actions[actions] = text
         return text
 
@@ -322,7 +321,7 @@ class DumpPrinter:
                     decode_attrs(actions, CTX_ACTIONS, "actions")   # the error, placed in the whole list
                     raise
                 text = T.action_text(t, p, self.names)
-                if _worth_keeping(len(memo), self._misses[1], self._uses[1]):
+                if _worth_keeping(len(memo), len(memo) + 1, self._misses[1], self._uses[1]):
                     memo[raw] = text
             out.append(text)
             off = (nxt + 3) & ~3
