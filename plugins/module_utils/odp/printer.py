@@ -46,9 +46,8 @@ from ansible_collections.dpif.ovs.plugins.module_utils.odp import keys as K
 from ansible_collections.dpif.ovs.plugins.module_utils.odp import text as T
 from ansible_collections.dpif.ovs.plugins.module_utils.errors import FlowSyntaxError
 from ansible_collections.dpif.ovs.plugins.module_utils.odp.wire import CTX_ACTIONS, CTX_KEY, decode_attrs
-
-_HDR = struct.Struct("=HH")
-_TYPE_MASK = 0x3FFF
+from ansible_collections.dpif.ovs.plugins.module_utils.odp.wire import ATTR_HEADER as _HDR
+from ansible_collections.dpif.ovs.plugins.module_utils.odp.wire import TYPE_MASK as _TYPE_MASK
 #: Distinct masks remembered, and texts remembered per mask and attribute
 #: type, and for actions.
 SHAPES_MAX = 1024
@@ -153,8 +152,8 @@ class DumpPrinter:
         self._actions = {}      # an action list's bytes -> its text
         self._action = {}       # one action's raw bytes -> its text
         self._tunnel = {}       # one field of a set(tunnel(...)) -> its text
-        self._uses = [0, 0]     # lookups of _actions, _action
-        self._misses = [0, 0]
+        self._lists_used = self._lists_missed = 0       # lookups and misses of _actions
+        self._actions_used = self._actions_missed = 0   # and of _action
 
     def key_text(self, key: bytes, mask: bytes | None) -> str:
         shape = self._shapes.get(mask)
@@ -285,13 +284,12 @@ class DumpPrinter:
             inner.layout = None
 
     def actions_text(self, actions: bytes) -> str:
-        uses = self._uses
-        uses[0] += 1
+        self._lists_used += 1
         text = self._actions.get(actions)
         if text is None:
             text = self._actions_walk(actions) if actions else "drop"
-            self._misses[0] += 1
-            if _worth_keeping(len(self._actions), len(self._actions) + 1, self._misses[0], uses[0]):
+            self._lists_missed += 1
+            if _worth_keeping(len(self._actions), len(self._actions) + 1, self._lists_missed, self._lists_used):
                 self._actions[actions] = text
         return text
 
@@ -309,10 +307,10 @@ class DumpPrinter:
             if ln < 4 or nxt > end:
                 decode_attrs(actions, CTX_ACTIONS, "actions")   # raises with the reason
             raw = actions[off:nxt]
-            self._uses[1] += 1
+            self._actions_used += 1
             text = memo.get(raw)
             if text is None:
-                self._misses[1] += 1
+                self._actions_missed += 1
                 text = T.set_tunnel_text(raw, self._tunnel, MEMO_TRIAL)
             if text is None:
                 try:
@@ -321,7 +319,7 @@ class DumpPrinter:
                     decode_attrs(actions, CTX_ACTIONS, "actions")   # the error, placed in the whole list
                     raise
                 text = T.action_text(t, p, self.names)
-                if _worth_keeping(len(memo), len(memo) + 1, self._misses[1], self._uses[1]):
+                if _worth_keeping(len(memo), len(memo) + 1, self._actions_missed, self._actions_used):
                     memo[raw] = text
             out.append(text)
             off = (nxt + 3) & ~3

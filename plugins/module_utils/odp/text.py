@@ -25,6 +25,7 @@ from ansible_collections.dpif.ovs.plugins.module_utils.errors import FlowSyntaxE
 from ansible_collections.dpif.ovs.plugins.module_utils.odp import actions as A
 from ansible_collections.dpif.ovs.plugins.module_utils.odp import keys as K
 from ansible_collections.dpif.ovs.plugins.module_utils.odp.model import Flow, FlowStats
+from ansible_collections.dpif.ovs.plugins.module_utils.odp.wire import ATTR_HEADER, TYPE_MASK
 
 _NATIVE = sys.byteorder
 _U32 = K.U32
@@ -799,41 +800,56 @@ def _wildcard(t, m):
     return not any(m)
 
 
+def _struct_fields(row):
+    """Per field of struct attribute ``row``: (``name=``, value index, kind,
+    whether it is frag, whether its mask is an integer)."""
+    return [(f.name + "=", f.index, K.KINDS[f.kind], f.kind == "frag", isinstance(K.KINDS[f.kind].full, int))
+            for f in row.fields]
+
+
+def _struct_parts(fields, m, verbose):
+    """How the ``fields`` (:func:`_struct_fields`) of a struct attribute
+    print under its unpacked mask ``m``: ``(prefix, value index, value
+    printer, suffix)`` per printed field, in order. A frag field with a
+    partial mask prints an error instead of its value: index None, the
+    whole text as prefix."""
+    parts = []
+    for pre, i, kind, frag, isint in fields:
+        mi = m[i]
+        if frag:
+            if mi == 0:
+                continue
+            if mi != 0xFF:
+                parts.append(("error: partial mask not supported for frag (%s)" % _hex(mi), None, None, ""))
+            else:
+                parts.append((pre, i, kind.fmt, ""))
+            continue
+        if not verbose and mi == kind.zero:
+            continue
+        if (mi & kind.full) == kind.full if isint else mi == kind.full:
+            parts.append((pre, i, kind.fmt, ""))
+        else:
+            parts.append((pre, i, kind.fmt, "/" + kind.fmt_mask(mi)))
+    return parts
+
+
+def _struct_text(parts, v):
+    """A struct attribute's body: ``parts`` (:func:`_struct_parts`) applied
+    to its unpacked values ``v``."""
+    return ",".join([pre if i is None else pre + fmt(v[i]) + suffix for pre, i, fmt, suffix in parts])
+
+
 def _mk_struct_fmt(row):
-    rows = []
-    for f in row.fields:
-        kind = K.KINDS[f.kind]
-        rows.append((f.name + "=", f.index, kind, f.kind == "frag", isinstance(kind.full, int)))
     unpack = row.layout.unpack
     size = row.size
+    fields = _struct_fields(row)
+    exact = [(pre, i, kind.fmt, "") for pre, i, kind, _frag, _isint in fields]     # no mask
 
     def fmt(p, ma, verbose, names):
         if len(p) != size or (ma is not None and len(ma) != size):
             return None
-        v = unpack(p)
-        out = []
-        if ma is None:
-            for pre, i, kind, _frag, _isint in rows:
-                out.append(pre + kind.fmt(v[i]))
-            return ",".join(out)
-        m = unpack(ma)
-        for pre, i, kind, frag, isint in rows:
-            mi = m[i]
-            if frag:
-                if mi == 0:
-                    continue
-                if mi != 0xFF:
-                    out.append("error: partial mask not supported for frag (%s)" % _hex(mi))
-                else:
-                    out.append(pre + kind.fmt(v[i]))
-                continue
-            if not verbose and mi == kind.zero:
-                continue
-            if (mi & kind.full) == kind.full if isint else mi == kind.full:
-                out.append(pre + kind.fmt(v[i]))
-            else:
-                out.append(pre + kind.fmt(v[i]) + "/" + kind.fmt_mask(mi))
-        return ",".join(out)
+        parts = exact if ma is None else _struct_parts(fields, unpack(ma), verbose)
+        return _struct_text(parts, unpack(p))
     return fmt
 
 
@@ -1100,7 +1116,6 @@ def _fmt_tunnel(p, ma, verbose, names):
 
 
 _SET_TUNNEL_HEAD = struct.Struct("=HHHH")
-_ATTR_HEAD = struct.Struct("=HH")
 
 
 def set_tunnel_text(raw, memo: dict, memo_max: int) -> str | None:
@@ -1113,7 +1128,7 @@ def set_tunnel_text(raw, memo: dict, memo_max: int) -> str | None:
     if len(raw) < 8:
         return None
     ln, t, inner_ln, inner_t = _SET_TUNNEL_HEAD.unpack_from(raw)
-    if t & 0x3FFF != A.ACT_SET or inner_t & 0x3FFF != K.KEY_TUNNEL or ln != len(raw) or inner_ln != ln - 4:
+    if t & TYPE_MASK != A.ACT_SET or inner_t & TYPE_MASK != K.KEY_TUNNEL or ln != len(raw) or inner_ln != ln - 4:
         return None
     out = []
     flags = 0
@@ -1121,11 +1136,11 @@ def set_tunnel_text(raw, memo: dict, memo_max: int) -> str | None:
     while off < ln:
         if ln - off < 4:
             return None
-        size, ft = _ATTR_HEAD.unpack_from(raw, off)
+        size, ft = ATTR_HEADER.unpack_from(raw, off)
         nxt = off + size
         if size < 4 or nxt > ln:
             return None
-        ft &= 0x3FFF
+        ft &= TYPE_MASK
         if ft in _TUN_FLAG_OF:
             flags |= _TUN_FLAG_OF[ft]
         elif ft != K.TUN_PAD:
@@ -1243,33 +1258,15 @@ def struct_key_printer(t: int, ma, verbose: bool):
         return None
     if not verbose and _wildcard(t, ma):
         return None
-    m = row.layout.unpack(ma)
-    parts = []
-    for f in row.fields:
-        kind = K.KINDS[f.kind]
-        mi = m[f.index]
-        if f.kind == "frag":
-            if mi == 0:
-                continue
-            if mi != 0xFF:
-                return None         # printed as an error: left to the general path
-            parts.append((f.name + "=", f.index, kind.fmt, ""))
-            continue
-        if not verbose and mi == kind.zero:
-            continue
-        full = kind.full
-        exact = (mi & full) == full if isinstance(full, int) else mi == full
-        parts.append((f.name + "=", f.index, kind.fmt, "" if exact else "/" + kind.fmt_mask(mi)))
+    parts = tuple(_struct_parts(_struct_fields(row), row.layout.unpack(ma), verbose))
     head = _key_name(t) + "("
     size = row.size + 4
     unpack_from = row.layout.unpack_from
-    parts = tuple(parts)
 
     def printer(raw):
         if len(raw) != size:
             return None
-        v = unpack_from(raw, 4)
-        return head + ",".join([pre + fmt(v[i]) + suffix for pre, i, fmt, suffix in parts]) + ")"
+        return head + _struct_text(parts, unpack_from(raw, 4)) + ")"
     return printer
 
 

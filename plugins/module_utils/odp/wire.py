@@ -32,6 +32,10 @@ from ansible_collections.dpif.ovs.plugins.module_utils.odp.model import Flow
 _HDR = struct.Struct("=HH")
 _PAD = (b"", b"\0\0\0", b"\0\0", b"\0")
 _TYPE_MASK = 0x3FFF
+#: A netlink attribute header (length, type), and the bits of the type that
+#: name it (the others are the nested and byte-order flags).
+ATTR_HEADER = _HDR
+TYPE_MASK = _TYPE_MASK
 
 # Nesting contexts: type -> sub-context for nested types (absent = leaf).
 CTX_VXLAN = {}
