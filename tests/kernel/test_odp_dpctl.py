@@ -264,25 +264,35 @@ def _nl_dump(sock, dp):
     ifindex = socket.if_nametoindex(dp)
     terse, verbose = [], []
     printers = (DumpPrinter(), DumpPrinter(verbose=True))
-    for _ifindex, attrs in sock.dump(sock.build(FLOW_CMD_GET, 0, ifindex), "dump", "flows of " + dp):
-        d = {t: bytes(v) for t, v in genl.iter_nlas(attrs)}
-        flow = W.decode_flow(d[FLOW_ATTR_KEY], d.get(FLOW_ATTR_MASK), d.get(FLOW_ATTR_ACTIONS), d.get(FLOW_ATTR_UFID))
-        # The memoised printer (gathered's path) prints what the model path prints.
-        for printer in printers:
-            got = printer.flow_text(d[FLOW_ATTR_KEY], d.get(FLOW_ATTR_MASK), d.get(FLOW_ATTR_ACTIONS, b""))
-            want = T.format_key(flow.key, flow.mask, verbose=printer.verbose) + " " + T.format_actions(flow.actions)
-            if got != want:
-                raise AssertionError("DumpPrinter differs from the model path:\n  printer: %s\n  model:   %s" % (got, want))
-        packets = nbytes = 0
-        if FLOW_ATTR_STATS in d:
-            packets, nbytes = struct.unpack("=QQ", d[FLOW_ATTR_STATS])
-        if FLOW_ATTR_USED in d:
-            raise AssertionError("flow %s was used: no packets should reach a test datapath" % T.format_flow(flow))
-        tcp_flags = d[FLOW_ATTR_TCP_FLAGS][0] if FLOW_ATTR_TCP_FLAGS in d else 0
-        stats = FlowStats(packets, nbytes, None, tcp_flags)
-        terse.append(T.format_flow(flow, stats=stats))
-        verbose.append(T.format_flow(flow, stats=stats, verbose=True))
+    replies = (DumpPrinter(), DumpPrinter(verbose=True))      # each reads whole replies
+    for data, spans in sock.dump_datagrams(sock.build(FLOW_CMD_GET, 0, ifindex), "dump", "flows of " + dp):
+        texts = [r.reply_texts(data, spans) for r in replies]
+        for i, (start, end) in enumerate(spans):
+            _nl_flow(memoryview(data)[start:end], printers, [t[i] for t in texts], terse, verbose)
     return terse, verbose
+
+
+def _nl_flow(attrs, printers, reply_texts, terse, verbose):
+    """Append one dumped flow's lines, as the model path prints them, after
+    checking that the memoised printers (gathered's path: from the flow's
+    payloads, and from the whole reply) print the same."""
+    d = {t: bytes(v) for t, v in genl.iter_nlas(attrs)}
+    flow = W.decode_flow(d[FLOW_ATTR_KEY], d.get(FLOW_ATTR_MASK), d.get(FLOW_ATTR_ACTIONS), d.get(FLOW_ATTR_UFID))
+    for printer, from_reply in zip(printers, reply_texts):
+        got = printer.flow_text(d[FLOW_ATTR_KEY], d.get(FLOW_ATTR_MASK), d.get(FLOW_ATTR_ACTIONS, b""))
+        want = T.format_key(flow.key, flow.mask, verbose=printer.verbose) + " " + T.format_actions(flow.actions)
+        if got != want or from_reply != want:
+            raise AssertionError("DumpPrinter differs from the model path:\n  printer: %s\n  reply:   %s\n"
+                                 "  model:   %s" % (got, from_reply, want))
+    packets = nbytes = 0
+    if FLOW_ATTR_STATS in d:
+        packets, nbytes = struct.unpack("=QQ", d[FLOW_ATTR_STATS])
+    if FLOW_ATTR_USED in d:
+        raise AssertionError("flow %s was used: no packets should reach a test datapath" % T.format_flow(flow))
+    tcp_flags = d[FLOW_ATTR_TCP_FLAGS][0] if FLOW_ATTR_TCP_FLAGS in d else 0
+    stats = FlowStats(packets, nbytes, None, tcp_flags)
+    terse.append(T.format_flow(flow, stats=stats))
+    verbose.append(T.format_flow(flow, stats=stats, verbose=True))
 
 
 def _nl_install(sock, dp, lines, with_ufid):

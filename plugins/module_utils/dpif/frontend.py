@@ -32,6 +32,7 @@ from ansible_collections.dpif.ovs.plugins.module_utils.dpif.provider import (
     FlowPayloads,
     FlowOp,
     FlowPut,
+    FlowReplies,
     PortInfo,
     PortRequest,
     flow_name,
@@ -354,6 +355,14 @@ class Dpif:
         """Every flow of ``dp`` as (ufid, key, mask, actions) (see DpifProvider.flow_dump_payloads)."""
         try:
             yield from self.provider.flow_dump_payloads(dp, keys)
+        except DpifError as exc:
+            log.debug("%s %s failed: %s", exc.op, exc.obj, exc)
+            raise _explain_common(exc) from None
+
+    def flow_dump_replies(self, dp: str) -> Iterator[FlowReplies]:
+        """Every flow of ``dp`` as datagrams of replies (see DpifProvider.flow_dump_replies)."""
+        try:
+            yield from self.provider.flow_dump_replies(dp)
         except DpifError as exc:
             log.debug("%s %s failed: %s", exc.op, exc.obj, exc)
             raise _explain_common(exc) from None

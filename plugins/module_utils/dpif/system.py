@@ -41,6 +41,7 @@ from ansible_collections.dpif.ovs.plugins.module_utils.dpif.provider import (
     FlowPayloads,
     FlowOp,
     FlowPut,
+    FlowReplies,
     PortInfo,
     PortRequest,
 )
@@ -296,10 +297,16 @@ class SystemProvider(DpifProvider):
             yield parse_flow(attrs)
 
     def flow_dump_payloads(self, dp: str, keys: bool = True) -> Iterator[FlowPayloads]:
+        for data, spans in self._flow_replies(dp, b"" if keys else _NO_KEYS):
+            yield from parse_payloads(data, spans)
+
+    def flow_dump_replies(self, dp: str) -> Iterator[FlowReplies]:
+        return self._flow_replies(dp, b"")
+
+    def _flow_replies(self, dp: str, omit: bytes) -> Iterator[FlowReplies]:
         sock = self._flow()
-        msg = sock.build(m.CMD_GET, genl.NLM_F_DUMP, self.dp_ifindex(dp), b"" if keys else _NO_KEYS)
-        for _ifindex, attrs in sock.dump(msg, "dump flows", "datapath '%s'" % dp):
-            yield parse_payloads(attrs)
+        msg = sock.build(m.CMD_GET, genl.NLM_F_DUMP, self.dp_ifindex(dp), omit)
+        return sock.dump_datagrams(msg, "dump flows", "datapath '%s'" % dp)
 
     def execute(self, dp: str, packet: bytes, key: bytes, actions: bytes,
                 probe: bool = False) -> None:
@@ -326,6 +333,7 @@ FLOW_ATTR_MASK = 7
 FLOW_ATTR_PROBE = 8
 FLOW_ATTR_UFID = 9
 FLOW_ATTR_UFID_FLAGS = 10
+
 # OVS_UFID_F_*: what a GET or dump leaves out of a UFID flow.
 UFID_F_OMIT_KEY = 1
 UFID_F_OMIT_MASK = 2
@@ -342,6 +350,8 @@ _PROBE = genl.nla_flag(FLOW_ATTR_PROBE)
 _TERSE = genl.nla_u32(FLOW_ATTR_UFID_FLAGS, UFID_F_OMIT_KEY | UFID_F_OMIT_MASK | UFID_F_OMIT_ACTIONS)
 _NO_KEYS = genl.nla_u32(FLOW_ATTR_UFID_FLAGS, UFID_F_OMIT_KEY | UFID_F_OMIT_MASK)
 _NLA = struct.Struct("=HH")
+#: The UFID attribute (20 bytes) and the KEY header after it.
+_UFID_KEY = struct.Struct("=HH16xHH")
 _STATS = struct.Struct("=QQ")
 _U64 = struct.Struct("=Q")
 
@@ -379,26 +389,38 @@ def parse_flow(buf, start: int = 0) -> DumpedFlow:
     return flow
 
 
-def parse_payloads(buf) -> FlowPayloads:
-    """A flow reply's ``(ufid, key, mask, actions)`` (copied out of ``buf``,
-    None when absent); the rest, counters included, is skipped."""
-    ufid = key = mask = actions = None
-    end = len(buf)
-    off = 0
+def parse_payloads(data: bytes, spans: List[Tuple[int, int]]) -> List[FlowPayloads]:
+    """Per flow reply whose attributes are at ``data[start:end]`` for each
+    ``(start, end)`` of ``spans`` (:meth:`genl.GenlSocket.dump_datagrams`),
+    its ``(ufid, key, mask, actions)``, None when absent; counters are
+    skipped. The dump's hot path, a datagram at a time: the kernel writes
+    UFID then KEY first (ovs_flow_cmd_fill_info), so both headers are read
+    at once, and the walk goes on from MASK."""
+    out = []
     unpack = _NLA.unpack_from
-    while off + 4 <= end:
-        size, attr_type = unpack(buf, off)
-        stop = off + size
-        if size < 4 or stop > end:
-            break
-        attr_type &= genl.NLA_TYPE_MASK
-        if attr_type == FLOW_ATTR_KEY:
-            key = bytes(buf[off + 4:stop])
-        elif attr_type == FLOW_ATTR_MASK:
-            mask = bytes(buf[off + 4:stop])
-        elif attr_type == FLOW_ATTR_ACTIONS:
-            actions = bytes(buf[off + 4:stop])
-        elif attr_type == FLOW_ATTR_UFID:
-            ufid = bytes(buf[off + 4:stop])
-        off += (size + 3) & ~3
-    return ufid, key, mask, actions
+    head = _UFID_KEY.unpack_from
+    for off, end in spans:
+        ufid = key = mask = actions = None
+        if end - off >= 24:
+            ulen, utype, klen, ktype = head(data, off)
+            if ulen == 20 and utype == FLOW_ATTR_UFID and ktype == FLOW_ATTR_KEY and off + 20 + klen <= end:
+                ufid = data[off + 4:off + 20]
+                key = data[off + 24:off + 20 + klen]
+                off += 20 + ((klen + 3) & ~3)
+        while off + 4 <= end:
+            size, attr_type = unpack(data, off)
+            stop = off + size
+            if size < 4 or stop > end:
+                break
+            attr_type &= genl.NLA_TYPE_MASK
+            if attr_type == FLOW_ATTR_MASK:
+                mask = data[off + 4:stop]
+            elif attr_type == FLOW_ATTR_ACTIONS:
+                actions = data[off + 4:stop]
+            elif attr_type == FLOW_ATTR_KEY:
+                key = data[off + 4:stop]
+            elif attr_type == FLOW_ATTR_UFID:
+                ufid = data[off + 4:stop]
+            off += (size + 3) & ~3
+        out.append((ufid, key, mask, actions))
+    return out

@@ -22,8 +22,18 @@ by printing its inner key the same way under the inner mask (a shape of its
 own). Each specialised printer is checked against the general path on the
 attribute it is built for, and is not used if the two differ.
 
+An attribute type whose values do not recur (DIRECT_AFTER trials of
+misses) is then printed by its specialised printer alone, without a memo
+lookup that would miss.
+
 Actions are memoised per list, and per action within a list: a list that
 is new is mostly actions seen before.
+
+A dump is read a datagram of flow replies at a time (:meth:`reply_texts`):
+a reply laid out as the last one of its length (its attribute headers and
+its key's at the same offsets, and the same mask bytes) holds its key
+attributes and actions at the same offsets, so they are sliced out of it
+directly; the payloads are not copied out first, nor the key walked.
 
 The memos are bounded (MEMO_MAX key texts per mask) and stop growing when
 full: what recurs is met early and stays. Each attribute type, and each
@@ -38,14 +48,13 @@ from __future__ import absolute_import, annotations, division, print_function
 
 __metaclass__ = type
 
-import struct
 from functools import partial
-from operator import itemgetter
 
 from ansible_collections.dpif.ovs.plugins.module_utils.odp import keys as K
 from ansible_collections.dpif.ovs.plugins.module_utils.odp import text as T
 from ansible_collections.dpif.ovs.plugins.module_utils.errors import FlowSyntaxError
-from ansible_collections.dpif.ovs.plugins.module_utils.odp.wire import CTX_ACTIONS, CTX_KEY, decode_attrs
+from ansible_collections.dpif.ovs.plugins.module_utils.odp.wire import (
+    CTX_ACTIONS, CTX_KEY, decode_attrs, headers_reader, slices_getter)
 from ansible_collections.dpif.ovs.plugins.module_utils.odp.wire import ATTR_HEADER as _HDR
 from ansible_collections.dpif.ovs.plugins.module_utils.odp.wire import TYPE_MASK as _TYPE_MASK
 #: Distinct masks remembered, and texts remembered per mask and attribute
@@ -57,6 +66,12 @@ MEMO_TRIAL = 1024      # per attribute type, and for actions
 #: specialised for it: building and checking one costs more than the
 #: general path, and a table of many masks has few flows per mask.
 FAST_AFTER = 16
+#: Key layouts remembered per mask (by key length).
+LAYOUTS_MAX = 8
+#: Trials (MEMO_TRIAL misses each) a type with a specialised printer must
+#: miss, hitting less than once in nine lookups, before that printer prints
+#: it alone, without a memo lookup.
+DIRECT_AFTER = 4
 
 
 def _worth_keeping(size: int, nth: int, misses: int, uses: int) -> bool:
@@ -72,70 +87,78 @@ class _Shape:
     """What one mask means for printing: its attributes by type, the text of
     each key attribute seen under it (by the attribute's raw bytes, which
     start with its type), what is known per attribute type, and the layout
-    of the last key walked under it. A table of many masks makes one of
-    these every few flows, so it stays small: one memo, and counters."""
+    of the last key of each length walked under it (the kernel pads 64-bit
+    fields to their alignment in its reply buffer, so one kind of key comes
+    in two layouts). A table of many masks makes one of these every few
+    flows, so it stays small: one memo, and counters."""
 
-    __slots__ = ("mdict", "memo", "misses", "fast", "uses", "encap", "tail", "layout")
+    __slots__ = ("mdict", "memo", "misses", "fast", "direct", "uses", "encap", "tail", "layouts")
 
     def __init__(self, mdict: dict | None):
         self.mdict = mdict
         self.memo = {}
         self.misses = {}    # type -> memo misses
         self.fast = {}      # type -> specialised printer, or False for none
+        self.direct = set()     # types printed by their specialised printer alone, not memoised
         self.uses = 0       # keys printed under this shape
         self.encap = None   # the shape of the inner key of encap, under its inner mask
         self.tail = T.missing_eth_type_text(mdict) if mdict is not None else ""
-        self.layout = None
+        self.layouts = {}   # key length -> _Layout
 
 
 class _Layout:
-    """Where the attributes of a key sit: keys under one mask are almost
-    always laid out alike (the kernel writes the same attributes for the
-    same kind of flow), so the next key is checked against this in C
-    (its length, and every attribute header at its offset, read as integers
-    by one struct: together they prove the walk would find the same
-    attributes) and the attributes that print are sliced out in one call,
-    skipping those the mask wildcards."""
+    """Where the attributes of a key sit: keys of one length under one mask
+    are almost always laid out alike (the kernel writes the same attributes
+    for the same kind of flow), so the next key is checked against this in
+    C (every attribute header at its offset, read by one struct as two small
+    integers, which Python does not allocate: with the length, they prove
+    the walk would find the same attributes) and the attributes that print
+    are sliced out in one call, skipping those the mask wildcards.
+    ``direct`` lists the printed attributes whose type is printed by its
+    specialised printer without a memo lookup (:meth:`DumpPrinter._key_item`)."""
 
-    __slots__ = ("size", "headers", "expect", "printed", "tail")
+    __slots__ = ("spans", "printed_spans", "headers", "expect", "printed", "types", "direct", "tail")
 
-    def __init__(self, key: bytes, spans: list, printed: list, tail: str):
-        self.size = len(key)
-        fmt = ["="]
-        at = 0
-        for start, _stop in spans:
-            if start > at:
-                fmt.append("%dx" % (start - at))
-            fmt.append("I")
-            at = start + 4
-        self.headers = _headers_reader("".join(fmt))
+    def __init__(self, key: bytes, spans: list, printed: list, types: list, tail: str):
+        self.spans = spans
+        self.printed_spans = printed
+        self.headers = headers_reader([a for a, _b in spans])
         self.expect = self.headers(key)
-        self.printed = _getter([slice(a, b) for a, b in printed])
+        self.printed = slices_getter([slice(a, b) for a, b in printed])
+        self.types = types
+        self.direct = ()
         self.tail = tail
 
-
-_READERS: dict = {}
-
-
-def _headers_reader(fmt: str):
-    """``struct.Struct(fmt).unpack_from``, compiled once per format (many
-    masks share a layout, and compiling costs more than a walk)."""
-    reader = _READERS.get(fmt)
-    if reader is None:
-        if len(_READERS) >= SHAPES_MAX:
-            _READERS.clear()
-        reader = _READERS[fmt] = struct.Struct(fmt).unpack_from
-    return reader
+    def print_directly(self, shape: _Shape) -> None:
+        """Print the attributes of ``shape.direct`` types directly."""
+        self.direct = tuple((i, shape.fast[t]) for i, t in enumerate(self.types) if t in shape.direct)
 
 
-def _getter(slices: list):
-    """A function returning the tuple of ``slices`` of its argument."""
-    if not slices:
-        return lambda _b: ()
-    if len(slices) == 1:
-        (one,) = slices
-        return lambda b: (b[one],)
-    return itemgetter(*slices)
+# The ovs_flow reply attributes the printer reads (enum ovs_flow_attr; the
+# provider, dpif/system.py, has the whole enum).
+_FLOW_KEY = 1
+_FLOW_ACTIONS = 2
+_FLOW_MASK = 7
+
+
+class _Reply:
+    """Where things sit in a flow reply of a given length, learnt from one
+    reply: the next reply of that length is checked against it by one
+    struct (every attribute header of the reply and of its key, at its
+    offset, read as two small integers each) and by comparing its mask's
+    bytes in place; a reply that passes holds its flow where the learnt one
+    did. Then the key attributes that print, and the actions, are sliced
+    out of it in one call each: no attribute is walked, no key, mask or
+    action list is copied out first."""
+
+    __slots__ = ("headers", "expect", "mask", "mask_at", "act_start", "act_end", "printed",
+                 "shape", "lay", "misses")
+
+    def __init__(self, offsets: list, shape: _Shape, lay: _Layout):
+        self.headers = headers_reader(sorted(offsets))
+        self.shape = shape
+        self.lay = lay
+        self.misses = 0
 
 
 class DumpPrinter:
@@ -151,8 +174,9 @@ class DumpPrinter:
         self._shapes = {}
         self._actions = {}      # an action list's bytes -> its text
         self._action = {}       # one action's raw bytes -> its text
-        self._tunnel = {}       # one field of a set(tunnel(...)) -> its text
+        self._tunnel = T.SetTunnelPrinter(MEMO_TRIAL)      # set(tunnel(...)), its fields memoised
         self._lists_used = self._lists_missed = 0       # lookups and misses of _actions
+        self._replies = {}      # a reply's length -> the layout of the last learnt (_Reply)
         self._actions_used = self._actions_missed = 0   # and of _action
 
     def key_text(self, key: bytes, mask: bytes | None) -> str:
@@ -163,27 +187,38 @@ class DumpPrinter:
             mdict = dict(decode_attrs(mask, CTX_KEY, "mask")) if mask is not None else None
             shape = self._shapes[mask] = _Shape(mdict)
         shape.uses += 1
-        lay = shape.layout
-        if lay is not None and len(key) == lay.size and lay.headers(key) == lay.expect:
+        lay = shape.layouts.get(len(key))
+        if lay is not None and lay.headers(key) == lay.expect:
             return self._laid_out(shape, key, lay)
-        return self._walk(shape, key)
+        # Not the layout of a mask's first key: in a table of many masks
+        # most print one key, and a layout costs more than the walk.
+        return self._walk(shape, key, shape.uses > 1)
 
     def _laid_out(self, shape: _Shape, key: bytes, lay: _Layout) -> str:
-        raws = lay.printed(key)
+        return self._items(shape, lay, lay.printed(key))
+
+    def _items(self, shape: _Shape, lay: _Layout, raws: tuple) -> str:
+        """The key text from the attributes ``raws`` that print in a key
+        laid out as ``lay``."""
         items = list(map(shape.memo.get, raws))
+        for i, fast in lay.direct:
+            items[i] = fast(raws[i])
         if None in items:
+            types = lay.types
             for i, item in enumerate(items):
                 if item is None:
-                    items[i] = self._key_item(shape, raws[i])
+                    items[i] = self._key_item(shape, raws[i], types[i])
         return ",".join(items) + lay.tail
 
-    def _walk(self, shape: _Shape, key: bytes) -> str:
-        """key_text by walking the attributes; records the key's layout."""
+    def _walk(self, shape: _Shape, key: bytes, learn: bool = True) -> str:
+        """key_text by walking the attributes; records the key's layout
+        when ``learn``."""
         unpack = _HDR.unpack_from
         memo = shape.memo
         out = []
         spans = []
         printed = []
+        types = []
         has_ethtype = False
         off = 0
         end = len(key)
@@ -203,6 +238,7 @@ class DumpPrinter:
             if item is not None:
                 out.append(item)
                 printed.append((off, nxt))
+                types.append(t)
             if t == K.KEY_ETHERTYPE:
                 has_ethtype = True
             off = (nxt + 3) & ~3
@@ -211,7 +247,12 @@ class DumpPrinter:
         tail = "" if has_ethtype else shape.tail
         # Whether an attribute prints depends on its type and the mask only,
         # so the layout says which to print for any key laid out like this.
-        shape.layout = _Layout(key, spans, printed, tail)
+        if learn:
+            if len(shape.layouts) >= LAYOUTS_MAX:
+                shape.layouts.clear()
+            shape.layouts[end] = lay = _Layout(key, spans, printed, types, tail)
+            if shape.direct:
+                lay.print_directly(shape)
         return ",".join(out) + tail
 
     def _key_item(self, shape: _Shape, raw: bytes, t: int | None = None):
@@ -233,6 +274,15 @@ class DumpPrinter:
         memo = shape.memo
         if _worth_keeping(len(memo), misses, misses, shape.uses):
             memo[raw] = item
+        elif fast and misses > DIRECT_AFTER * MEMO_TRIAL and 8 * (shape.uses - misses) < misses:
+            # Its values do not recur (a table of unique addresses): from
+            # now on its specialised printer alone prints it, without a
+            # memo lookup that would miss. For good, so only after long
+            # evidence: it is not counted any more, and values that begin
+            # to recur are printed as right, only not as cheaply.
+            shape.direct.add(t)
+            for lay in shape.layouts.values():
+                lay.print_directly(shape)
         return item
 
     def _general_item(self, shape: _Shape, raw: bytes):
@@ -265,8 +315,8 @@ class DumpPrinter:
         """``encap(...)``: the inner key printed under the inner mask, when it
         is laid out as one printed before (:meth:`_learn_encap`); else None."""
         key = raw[4:]
-        lay = inner.layout
-        if lay is not None and len(key) == lay.size and lay.headers(key) == lay.expect:
+        lay = inner.layouts.get(len(key))
+        if lay is not None and lay.headers(key) == lay.expect:
             inner.uses += 1
             return "encap(" + self._laid_out(inner, key, lay) + ")"
         return None
@@ -281,16 +331,21 @@ class DumpPrinter:
         except FlowSyntaxError:
             same = False
         if not same:
-            inner.layout = None
+            inner.layouts.pop(len(raw) - 4, None)
 
     def actions_text(self, actions: bytes) -> str:
         self._lists_used += 1
         text = self._actions.get(actions)
         if text is None:
-            text = self._actions_walk(actions) if actions else "drop"
-            self._lists_missed += 1
-            if _worth_keeping(len(self._actions), len(self._actions) + 1, self._lists_missed, self._lists_used):
-                self._actions[actions] = text
+            text = self._actions_missed_text(actions)
+        return text
+
+    def _actions_missed_text(self, actions: bytes) -> str:
+        """actions_text of a list not in the memo (its lookup counted)."""
+        text = self._actions_walk(actions) if actions else "drop"
+        self._lists_missed += 1
+        if _worth_keeping(len(self._actions), len(self._actions) + 1, self._lists_missed, self._lists_used):
+            self._actions[actions] = text
         return text
 
     def _actions_walk(self, actions: bytes) -> str:
@@ -311,7 +366,7 @@ class DumpPrinter:
             text = memo.get(raw)
             if text is None:
                 self._actions_missed += 1
-                text = T.set_tunnel_text(raw, self._tunnel, MEMO_TRIAL)
+                text = self._tunnel(raw)
             if text is None:
                 try:
                     ((t, p),) = decode_attrs(raw, CTX_ACTIONS, "actions")
@@ -328,3 +383,81 @@ class DumpPrinter:
     def flow_text(self, key: bytes, mask: bytes | None, actions: bytes) -> str:
         """``KEY ACTIONS``, the form add-flows takes and ``gathered`` returns."""
         return self.key_text(key, mask) + " " + self.actions_text(actions)
+
+    # -- flow replies ---------------------------------------------------------
+
+    def reply_texts(self, data: bytes, spans: list) -> list:
+        """:meth:`flow_text` of each flow reply whose attributes (ovs_flow's)
+        are at ``data[start:end]`` for each ``(start, end)`` of ``spans``
+        (DpifProvider.flow_dump_replies): the dump's hot path. A reply laid
+        out as the last of its length (:class:`_Reply`) is printed from
+        slices of it; the others are read attribute by attribute, and teach
+        the layout. FlowSyntaxError as :meth:`flow_text`; a reply without
+        a key prints as an empty one."""
+        out = []
+        replies = self._replies
+        for start, end in spans:
+            tpl = replies.get(end - start)
+            if tpl is not None and tpl.headers(data, start) == tpl.expect \
+                    and data.startswith(tpl.mask, start + tpl.mask_at):
+                msg = data[start:end]
+                shape = tpl.shape
+                shape.uses += 1
+                self._lists_used += 1
+                acts = msg[tpl.act_start:tpl.act_end]
+                text = self._actions.get(acts)
+                if text is None:
+                    text = self._actions_missed_text(acts)
+                out.append(self._items(shape, tpl.lay, tpl.printed(msg)) + " " + text)
+            else:
+                out.append(self._reply_text(data, start, end, tpl))
+        return out
+
+    def _reply_text(self, data: bytes, start: int, end: int, tpl: _Reply | None) -> str:
+        """A reply printed from its attributes; then, when the printer has
+        no layout for its length or that layout missed FAST_AFTER times,
+        its layout is learnt."""
+        attrs = []
+        found = {}
+        off = start
+        while off + 4 <= end:
+            ln, t = _HDR.unpack_from(data, off)
+            if ln < 4 or off + ln > end:
+                break
+            attrs.append(off - start)
+            found[t & _TYPE_MASK] = (off + 4, off + ln)
+            off = (off + ln + 3) & ~3
+        key, mask, acts = (data[span[0]:span[1]] if span is not None else None
+                           for span in (found.get(_FLOW_KEY), found.get(_FLOW_MASK), found.get(_FLOW_ACTIONS)))
+        text = self.flow_text(key or b"", mask, acts or b"")
+        if tpl is not None:
+            tpl.misses += 1
+            if tpl.misses < FAST_AFTER:
+                return text
+        # Only a reply read to its end, with the three attributes a printer
+        # reads: the layout proves where they are, not what a broken reply
+        # would mean.
+        if off >= end and key and mask is not None and acts is not None:
+            self._learn_reply(data[start:end], attrs, found, start, key, mask, text)
+        return text
+
+    def _learn_reply(self, msg: bytes, attrs: list, found: dict, start: int,
+                     key: bytes, mask: bytes, text: str) -> None:
+        """Keep the layout of reply ``msg`` (its attribute offsets
+        ``attrs``, and where ``found`` the flow's attributes) if printing it
+        from that layout gives ``text``."""
+        shape = self._shapes.get(mask)
+        lay = shape.layouts.get(len(key)) if shape is not None else None
+        if lay is None or lay.headers(key) != lay.expect:
+            return
+        key_at = found[_FLOW_KEY][0] - start
+        tpl = _Reply(attrs + [key_at + a for a, _b in lay.spans], shape, lay)
+        tpl.mask = mask
+        tpl.mask_at = found[_FLOW_MASK][0] - start
+        tpl.act_start, tpl.act_end = (x - start for x in found[_FLOW_ACTIONS])
+        tpl.printed = slices_getter([slice(key_at + a, key_at + b) for a, b in lay.printed_spans])
+        tpl.expect = tpl.headers(msg)
+        if self._items(shape, lay, tpl.printed(msg)) + " " + self.actions_text(msg[tpl.act_start:tpl.act_end]) == text:
+            if len(self._replies) >= SHAPES_MAX:
+                self._replies.clear()
+            self._replies[len(msg)] = tpl

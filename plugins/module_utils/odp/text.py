@@ -25,7 +25,7 @@ from ansible_collections.dpif.ovs.plugins.module_utils.errors import FlowSyntaxE
 from ansible_collections.dpif.ovs.plugins.module_utils.odp import actions as A
 from ansible_collections.dpif.ovs.plugins.module_utils.odp import keys as K
 from ansible_collections.dpif.ovs.plugins.module_utils.odp.model import Flow, FlowStats
-from ansible_collections.dpif.ovs.plugins.module_utils.odp.wire import ATTR_HEADER, TYPE_MASK
+from ansible_collections.dpif.ovs.plugins.module_utils.odp.wire import ATTR_HEADER, TYPE_MASK, headers_reader, slices_getter
 
 _NATIVE = sys.byteorder
 _U32 = K.U32
@@ -1118,47 +1118,93 @@ def _fmt_tunnel(p, ma, verbose, names):
 _SET_TUNNEL_HEAD = struct.Struct("=HHHH")
 
 
-def set_tunnel_text(raw, memo: dict, memo_max: int) -> str | None:
-    """What :func:`action_text` prints for action ``raw`` (attribute bytes,
-    header included) when it is ``set(tunnel(...))`` of plain fields and
-    flags, else None. Each field's text is memoised in ``memo`` (up to
-    ``memo_max`` entries) by its raw bytes: a table's tunnels share most
-    fields. Without a mask the flags always print, and they follow from
-    which attributes are present."""
-    if len(raw) < 8:
-        return None
-    ln, t, inner_ln, inner_t = _SET_TUNNEL_HEAD.unpack_from(raw)
-    if t & TYPE_MASK != A.ACT_SET or inner_t & TYPE_MASK != K.KEY_TUNNEL or ln != len(raw) or inner_ln != ln - 4:
-        return None
-    out = []
-    flags = 0
-    off = 8
-    while off < ln:
-        if ln - off < 4:
+class SetTunnelPrinter:
+    """Called with an action's raw bytes (header included): what
+    :func:`action_text` prints for it when it is ``set(tunnel(...))`` of
+    plain fields and flags, else None.
+
+    Each field's text is memoised by its raw bytes (``memo``, up to
+    ``memo_max`` entries): a table's tunnels share most fields. Everything
+    else follows from which attributes are present: without a mask the
+    flags always print, and they are the flag attributes and the key flag
+    of tun_id. So the layout of the last action of each length walked
+    (every attribute header at its offset, read by one struct) lets the
+    next one laid out alike be printed from its fields sliced out in one
+    call. By length: the kernel pads tun_id to 8-byte alignment in its
+    reply buffer, so one kind of action comes in two layouts."""
+
+    def __init__(self, memo_max: int):
+        self.memo = {}
+        self.memo_max = memo_max
+        # length -> (headers reader, headers expected, fields getter, field types, tail)
+        self._layouts = {}
+
+    def __call__(self, raw: bytes) -> str | None:
+        lay = self._layouts.get(len(raw))
+        if lay is None or lay[0](raw) != lay[1]:
+            return self._walk(raw)
+        pieces = lay[2](raw)
+        items = list(map(self.memo.get, pieces))
+        if None in items:
+            types = lay[3]
+            for i, item in enumerate(items):
+                if item is None:
+                    items[i] = self._field(pieces[i], types[i])
+        return "set(tunnel(" + ",".join(items) + lay[4]
+
+    def _field(self, piece: bytes, ft: int) -> str:
+        ff = _TUN_FIELD_FMT[ft]
+        text = ff[0] + "=" + ff[1](piece[4:])
+        if len(self.memo) < self.memo_max:
+            self.memo[piece] = text
+        return text
+
+    def _walk(self, raw: bytes) -> str | None:
+        if len(raw) < 8:
             return None
-        size, ft = ATTR_HEADER.unpack_from(raw, off)
-        nxt = off + size
-        if size < 4 or nxt > ln:
+        ln, t, inner_ln, inner_t = _SET_TUNNEL_HEAD.unpack_from(raw)
+        if t & TYPE_MASK != A.ACT_SET or inner_t & TYPE_MASK != K.KEY_TUNNEL or ln != len(raw) or inner_ln != ln - 4:
             return None
-        ft &= TYPE_MASK
-        if ft in _TUN_FLAG_OF:
-            flags |= _TUN_FLAG_OF[ft]
-        elif ft != K.TUN_PAD:
-            piece = raw[off:nxt]
-            text = memo.get(piece)
-            if text is None:
+        out = []
+        offsets = [0, 4]
+        spans = []
+        types = []
+        flags = 0
+        off = 8
+        while off < ln:
+            if ln - off < 4:
+                return None
+            size, ft = ATTR_HEADER.unpack_from(raw, off)
+            nxt = off + size
+            if size < 4 or nxt > ln:
+                return None
+            offsets.append(off)
+            ft &= TYPE_MASK
+            if ft in _TUN_FLAG_OF:
+                flags |= _TUN_FLAG_OF[ft]
+            elif ft != K.TUN_PAD:
                 ff = _TUN_FIELD_FMT.get(ft)
                 if ff is None or size - 4 != K.TUN_BY_NUM[ft].size:
                     return None
-                text = ff[0] + "=" + ff[1](raw[off + 4:nxt])
-                if len(memo) < memo_max:
-                    memo[piece] = text
-            out.append(text)
-            if ft == K.TUN_ID:
-                flags |= 0x8
-        off = (nxt + 3) & ~3
-    out.append("flags(%s)" % _fmt_flags(flags, _TUN_BY_BIT))
-    return "set(tunnel(" + ",".join(out) + "))"
+                piece = raw[off:nxt]
+                text = self.memo.get(piece)
+                out.append(text if text is not None else self._field(piece, ft))
+                spans.append(slice(off, nxt))
+                types.append(ft)
+                if ft == K.TUN_ID:
+                    flags |= 0x8
+            off = (nxt + 3) & ~3
+        tail = "flags(%s)))" % _fmt_flags(flags, _TUN_BY_BIT)
+        if spans:
+            tail = "," + tail
+        self._learn(raw, offsets, spans, types, tail)
+        return "set(tunnel(" + ",".join(out) + tail
+
+    def _learn(self, raw: bytes, offsets: list, spans: list, types: list, tail: str) -> None:
+        if len(self._layouts) >= 64:
+            self._layouts.clear()
+        reader = headers_reader(offsets)
+        self._layouts[len(raw)] = (reader, reader(raw), slices_getter(spans), tuple(types), tail)
 
 
 def _nsh_values(attrs, default):

@@ -23,6 +23,7 @@ from __future__ import absolute_import, annotations, division, print_function
 __metaclass__ = type
 
 import struct
+from operator import itemgetter
 
 from ansible_collections.dpif.ovs.plugins.module_utils.errors import FlowSyntaxError
 from ansible_collections.dpif.ovs.plugins.module_utils.odp import actions as A
@@ -36,6 +37,43 @@ _TYPE_MASK = 0x3FFF
 #: name it (the others are the nested and byte-order flags).
 ATTR_HEADER = _HDR
 TYPE_MASK = _TYPE_MASK
+
+_READERS: dict = {}
+_READERS_MAX = 1024
+
+
+def headers_reader(offsets):
+    """A function reading, from a buffer (and an optional start offset),
+    the attribute headers at ``offsets`` (increasing) as (length, type)
+    pairs of small integers, in one tuple: the printers' proof that a key,
+    action or reply is laid out as one seen before. One ``struct`` per
+    layout, compiled once (many masks share a layout, and compiling costs
+    more than walking the attributes)."""
+    fmt = ["="]
+    at = 0
+    for off in offsets:
+        if off > at:
+            fmt.append("%dx" % (off - at))
+        fmt.append("HH")
+        at = off + 4
+    fmt = "".join(fmt)
+    reader = _READERS.get(fmt)
+    if reader is None:
+        if len(_READERS) >= _READERS_MAX:
+            _READERS.clear()
+        reader = _READERS[fmt] = struct.Struct(fmt).unpack_from
+    return reader
+
+
+def slices_getter(slices: list):
+    """A function returning the tuple of ``slices`` of its argument."""
+    if not slices:
+        return lambda _b: ()
+    if len(slices) == 1:
+        (one,) = slices
+        return lambda b: (b[one],)
+    return itemgetter(*slices)
+
 
 # Nesting contexts: type -> sub-context for nested types (absent = leaf).
 CTX_VXLAN = {}

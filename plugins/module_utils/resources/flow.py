@@ -311,9 +311,11 @@ def have_text(h: planner.HaveFlow, names: Optional[dict], printer: Optional[Dump
 def gather(dpif: Dpif, dp: str, names: Optional[dict]) -> List[str]:
     """Every installed flow's text, sorted: printed straight from the dump's
     bytes (no identity, no canonical form is needed to print)."""
-    text = new_printer(names).flow_text
+    texts = new_printer(names).reply_texts
+    out = []
     try:
-        out = [text(key or b"", mask, actions or b"") for _ufid, key, mask, actions in dpif.flow_dump_payloads(dp)]
+        for data, spans in dpif.flow_dump_replies(dp):
+            out += texts(data, spans)
     except DpifError as exc:
         raise _where(exc, "datapath '%s' dump" % dp) from None
     out.sort()

@@ -116,7 +116,7 @@ def test_memos_stay_bounded(monkeypatch):
     "clone(set(tunnel(tun_id=0x1,dst=192.0.2.9,ttl=64,flags(key))),4),5",
 ])
 def test_set_tunnel_actions_print_as_the_model_path(actions):
-    """set(tunnel(...)) of plain fields takes text.set_tunnel_text; options
+    """set(tunnel(...)) of plain fields takes text.SetTunnelPrinter; options
     (vxlan, geneve) and nested forms take the general path; both print alike,
     whether the field memo is cold or warm."""
     printer = P.DumpPrinter()
@@ -124,7 +124,7 @@ def test_set_tunnel_actions_print_as_the_model_path(actions):
         line = "in_port(%d),eth(),eth_type(0x0800),ipv4(frag=no) %s" % (port, actions)
         key, mask, wire_actions = _wire(T.parse_flow(line))
         assert printer.flow_text(key, mask, wire_actions) == _model_text(key, mask, wire_actions)
-    assert bool(printer._tunnel) == actions.startswith("set(tunnel(")     # the fields before any option
+    assert bool(printer._tunnel.memo) == actions.startswith("set(tunnel(")     # the fields before any option
     pad = W.encode_attrs(((K.TUN_ID, bytes(8)), (K.TUN_PAD, b"")))
     raw = W.encode_attrs(((A.ACT_SET, ((K.KEY_TUNNEL, W.decode_attrs(pad, W.CTX_KEY[K.KEY_TUNNEL])),)),))
     assert printer.actions_text(raw) == T.format_actions(W.decode_attrs(raw, W.CTX_ACTIONS)) \
@@ -158,7 +158,7 @@ def test_specialised_key_printers_print_as_the_model_path(key, verbose, monkeypa
     fast = [t for t, f in shape.fast.items() if f]
     assert fast, "no specialised printer was used"
     if "encap" in key:
-        assert shape.encap is not None and shape.encap.layout is not None
+        assert shape.encap is not None and shape.encap.layouts
 
 
 def test_a_printer_is_specialised_only_after_fast_after_misses():
@@ -190,7 +190,32 @@ def test_memos_of_unique_values_stop_at_their_trial(monkeypatch):
     ipv4 = [sum(1 for raw in s.memo if raw[2] == K.KEY_IPV4) for s in printer._shapes.values()]
     assert sorted(ipv4) == [8, 20]         # unique dst: the trial only; 20 recurring sources: all
     # Whole action lists: the unique ones used the trial up; single actions recur and are all kept.
-    assert len(printer._actions) == 8 and len(printer._action) == 1 + 20 and len(printer._tunnel) <= 8
+    assert len(printer._actions) == 8 and len(printer._action) == 1 + 20 and len(printer._tunnel.memo) <= 8
+
+
+def test_unique_values_end_printed_directly(monkeypatch):
+    """After DIRECT_AFTER trials of misses, a type's specialised printer
+    prints it without a memo lookup (inside encap too), and the texts stay
+    the model path's, through a change of layout and back."""
+    monkeypatch.setattr(P, "MEMO_TRIAL", 4)
+    monkeypatch.setattr(P, "FAST_AFTER", 2)
+    printer = P.DumpPrinter()
+    flat = "in_port(1),eth(),eth_type(0x0800),ipv4(dst=10.0.%d.%d,frag=no) 2"
+    vlan = "in_port(1),eth(),eth_type(0x8100),vlan(vid=5),encap(eth_type(0x0800),ipv4(dst=10.0.%d.%d,frag=no)) 2"
+    lines = [flat % (i >> 8, i & 255) for i in range(60)] + [vlan % (i >> 8, i & 255) for i in range(60)]
+    lines += [flat % (1, i) for i in range(3)]      # the first shape again, its layout re-learnt
+    for line in lines:
+        k, m, a = _wire(T.parse_flow(line))
+        assert printer.flow_text(k, m, a) == _model_text(k, m, a) == line
+    flat_shape, vlan_shape = list(printer._shapes.values())
+    assert flat_shape.direct == {K.KEY_IPV4}
+    (lay,) = list(flat_shape.layouts.values())
+    assert [lay.types[i] for i, _f in lay.direct] == [K.KEY_IPV4]
+    assert vlan_shape.direct == {K.KEY_ENCAP} and vlan_shape.encap.direct == {K.KEY_IPV4}
+    before = len(flat_shape.memo)
+    k, m, a = _wire(T.parse_flow(flat % (2, 9)))
+    printer.flow_text(k, m, a)
+    assert len(flat_shape.memo) == before       # printed directly: not memoised
 
 
 @pytest.mark.parametrize("key", [
@@ -219,3 +244,75 @@ def test_random_bytes_raise_only_flow_syntax_error():
         except FlowSyntaxError:
             got = None
         assert got == model
+
+
+# -- flow replies (reply_texts, the gathered path) -----------------------------
+
+def _reply(key, mask, actions, ufid=None, stats=False):
+    """The attributes of an ovs_flow dump reply, as the kernel orders them."""
+    attrs = [(9, ufid)] if ufid is not None else []
+    attrs += [(1, key), (7, mask)]
+    if stats:
+        attrs += [(5, bytes(8)), (3, bytes(16)), (4, b"\x02")]
+    return W.encode_attrs(attrs + [(2, actions)])
+
+
+def _datagram(replies, gap=b"\0" * 24):
+    """``(data, spans)``: the replies in one buffer, each after a header's room."""
+    data = b""
+    spans = []
+    for r in replies:
+        data += gap
+        spans.append((len(data), len(data) + len(r)))
+        data += r
+    return data, spans
+
+
+@pytest.mark.parametrize("verbose", [False, True])
+def test_reply_texts_equal_the_model_path_on_generated_flows(verbose):
+    """Replies with and without UFID and counters, of many lengths and
+    masks, twice over (the second round on learnt layouts)."""
+    rnd = random.Random(3)
+    lines = gen_flows(1500, seed=11)
+    replies, want = [], []
+    for line in lines + lines:
+        key, mask, actions = _wire(T.parse_flow(line))
+        replies.append(_reply(key, mask, actions, ufid=bytes(16) if rnd.random() < 0.7 else None,
+                              stats=rnd.random() < 0.3))
+        want.append(_model_text(key, mask, actions, verbose))
+    printer = P.DumpPrinter(verbose=verbose)
+    got = []
+    for start in range(0, len(replies), 90):
+        got += printer.reply_texts(*_datagram(replies[start:start + 90]))
+    assert got == want
+    assert printer._replies
+
+
+def test_a_learnt_reply_layout_prints_the_next_replies(monkeypatch):
+    """After the first two replies of a length (a mask's first key teaches
+    no layout), the others of that layout are not walked; a reply of the
+    same length under another mask is (its mask differs), and prints its
+    own text."""
+    walked = []
+    general = P.DumpPrinter._reply_text
+    monkeypatch.setattr(P.DumpPrinter, "_reply_text", lambda self, *a: walked.append(a[1]) or general(self, *a))
+    lines = ["in_port(1),eth(),eth_type(0x0800),ipv4(dst=10.0.%d.%d,frag=no) 2" % (i >> 8, i & 255)
+             for i in range(300)]
+    lines.append("in_port(1),eth(),eth_type(0x0800),ipv4(dst=10.0.0.0/255.255.0.0,frag=no) 2")
+    lines.append("in_port(1),eth(),eth_type(0x0800),ipv4(dst=10.0.0.7,frag=no) 3")
+    wires = [_wire(T.parse_flow(line)) for line in lines]
+    data, spans = _datagram([_reply(k, m, a, ufid=bytes(range(16))) for k, m, a in wires])
+    printer = P.DumpPrinter()
+    assert printer.reply_texts(data, spans) == lines
+    assert len(set(end - start for start, end in spans[:-1])) == 1     # one length...
+    assert walked == [spans[0][0], spans[1][0], spans[300][0]]         # ...walked at first and for the other mask
+
+
+@pytest.mark.parametrize("reply, text", [
+    (W.encode_attrs([(9, bytes(16)), (7, b""), (2, b"")]), "<empty> drop"),
+    (W.encode_attrs([(1, b"\x08\x00\x03\x00\x01\x00\x00\x00"), (2, b"")])[:-2], "in_port(1) drop"),
+], ids=["no key", "cut"])
+def test_replies_missing_or_cut_attributes_are_printed_not_learnt(reply, text):
+    printer = P.DumpPrinter()
+    assert printer.reply_texts(*_datagram([reply, reply])) == [text, text]
+    assert not printer._replies

@@ -269,10 +269,26 @@ class GenlSocket:
         """Send a dump request (NLM_F_DUMP is added) and yield
         ``(dp_ifindex, attrs)`` for every reply message until NLMSG_DONE.
 
-        ``attrs`` is a view into the receive buffer, valid only until the
-        next item is requested: copy what you keep. Stopping early drains
-        the rest of the dump so the socket stays usable. DpifError with
-        ``op``/``obj`` if the kernel refuses the dump (ENODEV...)."""
+        ``attrs`` is a read-only view of the message's attributes. Stopping
+        early drains the rest of the dump so the socket stays usable.
+        DpifError with ``op``/``obj`` if the kernel refuses the dump
+        (ENODEV...)."""
+        datagrams = self.dump_datagrams(msg, op, obj)
+        try:
+            for data, spans in datagrams:
+                view = memoryview(data)
+                for start, end in spans:
+                    yield _I32.unpack_from(data, start - OVS_HDR_LEN)[0], view[start:end]
+        finally:
+            datagrams.close()       # drains the dump if we stopped early
+
+    def dump_datagrams(self, msg: bytes, op: str, obj: str) -> Iterator[Tuple[bytes, List[Tuple[int, int]]]]:
+        """:meth:`dump`, a datagram at a time: yields ``(data, spans)``, the
+        datagram's bytes and, per reply message in it, the ``(start, end)``
+        of its attributes in ``data`` (the 4 bytes before ``start`` are its
+        dp_ifindex). For hot loops: a dump of 100k flows is about 1,200
+        datagrams, and a per-message generator step and view cost more than
+        the parsing they feed. Errors and early stops as :meth:`dump`."""
         seq = self._next_seq(1)
         buf = bytearray(msg)
         flags = _U16.unpack_from(buf, 6)[0] | NLM_F_REQUEST | NLM_F_DUMP
@@ -280,31 +296,30 @@ class GenlSocket:
         _U32.pack_into(buf, 8, seq)
         self._send(buf, op, obj)
         done = False
+        unpack = NLHDR.unpack_from
         try:
             view = self._view
             while not done:
                 nbytes = self._recv(op, obj)
+                data = bytes(view[:nbytes])
+                spans = []
                 off = 0
                 while off + 16 <= nbytes:
-                    length, mtype, mflags, mseq, mpid = NLHDR.unpack_from(view, off)
+                    length, mtype, _mflags, mseq, _mpid = unpack(data, off)
                     if length < 16 or off + length > nbytes:
                         break
                     if mseq == seq:
-                        if mtype == NLMSG_DONE:
+                        if mtype == NLMSG_DONE or mtype == NLMSG_ERROR:
                             done = True
-                            code = -_I32.unpack_from(view, off + 16)[0] if length >= 20 else 0
-                            if code > 0:
-                                raise DpifError(code, op, obj)
-                            break
-                        if mtype == NLMSG_ERROR:
-                            done = True
-                            code = -_I32.unpack_from(view, off + 16)[0]
+                            code = -_I32.unpack_from(data, off + 16)[0] if length >= 20 else 0
                             if code > 0:
                                 raise DpifError(code, op, obj)
                             break
                         if mtype > NLMSG_OVERRUN and length >= HDR_LEN:
-                            yield _I32.unpack_from(view, off + 20)[0], view[off + HDR_LEN:off + length]
+                            spans.append((off + HDR_LEN, off + length))
                     off += (length + 3) & ~3
+                if spans:
+                    yield data, spans
         finally:
             if not done:
                 self._drain(seq)
