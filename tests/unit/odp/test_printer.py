@@ -248,11 +248,14 @@ def test_random_bytes_raise_only_flow_syntax_error():
 
 # -- flow replies (reply_texts, the gathered path) -----------------------------
 
-def _reply(key, mask, actions, ufid=None, stats=False):
-    """The attributes of an ovs_flow dump reply, as the kernel orders them."""
+def _reply(key, mask, actions, ufid=None, stats=False, pad=False):
+    """The attributes of an ovs_flow dump reply, as the kernel orders them
+    (``pad``: the empty OVS_FLOW_ATTR_PAD it puts before a 64-bit counter
+    that would be misaligned)."""
     attrs = [(9, ufid)] if ufid is not None else []
     attrs += [(1, key), (7, mask)]
     if stats:
+        attrs += [(11, b"")] if pad else []
         attrs += [(5, bytes(8)), (3, bytes(16)), (4, b"\x02")]
     return W.encode_attrs(attrs + [(2, actions)])
 
@@ -278,7 +281,7 @@ def test_reply_texts_equal_the_model_path_on_generated_flows(verbose):
     for line in lines + lines:
         key, mask, actions = _wire(T.parse_flow(line))
         replies.append(_reply(key, mask, actions, ufid=bytes(16) if rnd.random() < 0.7 else None,
-                              stats=rnd.random() < 0.3))
+                              stats=rnd.random() < 0.3, pad=rnd.random() < 0.5))
         want.append(_model_text(key, mask, actions, verbose))
     printer = P.DumpPrinter(verbose=verbose)
     got = []
