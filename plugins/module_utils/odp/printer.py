@@ -337,15 +337,10 @@ class DumpPrinter:
         self._lists_used += 1
         text = self._actions.get(actions)
         if text is None:
-            text = self._actions_missed_text(actions)
-        return text
-
-    def _actions_missed_text(self, actions: bytes) -> str:
-        """actions_text of a list not in the memo (its lookup counted)."""
-        text = self._actions_walk(actions) if actions else "drop"
-        self._lists_missed += 1
-        if _worth_keeping(len(self._actions), len(self._actions) + 1, self._lists_missed, self._lists_used):
-            self._actions[actions] = text
+            text = self._actions_walk(actions) if actions else "drop"
+            self._lists_missed += 1
+            if _worth_keeping(len(self._actions), len(self._actions) + 1, self._lists_missed, self._lists_used):
+                self._actions[actions] = text
         return text
 
     def _actions_walk(self, actions: bytes) -> str:
@@ -403,12 +398,8 @@ class DumpPrinter:
                 msg = data[start:end]
                 shape = tpl.shape
                 shape.uses += 1
-                self._lists_used += 1
-                acts = msg[tpl.act_start:tpl.act_end]
-                text = self._actions.get(acts)
-                if text is None:
-                    text = self._actions_missed_text(acts)
-                out.append(self._items(shape, tpl.lay, tpl.printed(msg)) + " " + text)
+                out.append(self._items(shape, tpl.lay, tpl.printed(msg)) + " "
+                           + self.actions_text(msg[tpl.act_start:tpl.act_end]))
             else:
                 out.append(self._reply_text(data, start, end, tpl))
         return out
