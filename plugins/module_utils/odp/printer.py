@@ -154,8 +154,17 @@ class _Reply:
     __slots__ = ("headers", "expect", "mask", "mask_at", "act_start", "act_end", "printed",
                  "shape", "lay", "misses")
 
-    def __init__(self, offsets: list, shape: _Shape, lay: _Layout):
-        self.headers = headers_reader(sorted(offsets))
+    def __init__(self, msg: bytes, attrs: list, key_at: int, mask_span: tuple, act_span: tuple,
+                 shape: _Shape, lay: _Layout):
+        """From reply ``msg``: its attribute offsets ``attrs``, where its
+        key's payload starts, and its mask's and actions' payload spans;
+        ``lay`` is its key's layout under ``shape``, its mask's shape."""
+        self.headers = headers_reader(sorted(attrs + [key_at + a for a, _b in lay.spans]))
+        self.expect = self.headers(msg)
+        self.mask_at = mask_span[0]
+        self.mask = msg[mask_span[0]:mask_span[1]]
+        self.act_start, self.act_end = act_span
+        self.printed = slices_getter([slice(key_at + a, key_at + b) for a, b in lay.printed_spans])
         self.shape = shape
         self.lay = lay
         self.misses = 0
@@ -435,19 +444,15 @@ class DumpPrinter:
     def _learn_reply(self, msg: bytes, attrs: list, found: dict, start: int,
                      key: bytes, mask: bytes, text: str) -> None:
         """Keep the layout of reply ``msg`` (its attribute offsets
-        ``attrs``, and where ``found`` the flow's attributes) if printing it
-        from that layout gives ``text``."""
+        ``attrs``, and where ``found`` the flow's attributes, from
+        ``start``) if printing it from that layout gives ``text``."""
         shape = self._shapes.get(mask)
         lay = shape.layouts.get(len(key)) if shape is not None else None
         if lay is None or lay.headers(key) != lay.expect:
             return
-        key_at = found[_FLOW_KEY][0] - start
-        tpl = _Reply(attrs + [key_at + a for a, _b in lay.spans], shape, lay)
-        tpl.mask = mask
-        tpl.mask_at = found[_FLOW_MASK][0] - start
-        tpl.act_start, tpl.act_end = (x - start for x in found[_FLOW_ACTIONS])
-        tpl.printed = slices_getter([slice(key_at + a, key_at + b) for a, b in lay.printed_spans])
-        tpl.expect = tpl.headers(msg)
+        key_at, mask_span, act_span = ((a - start, b - start) for a, b in
+                                       (found[_FLOW_KEY], found[_FLOW_MASK], found[_FLOW_ACTIONS]))
+        tpl = _Reply(msg, attrs, key_at[0], mask_span, act_span, shape, lay)
         if self._items(shape, lay, tpl.printed(msg)) + " " + self.actions_text(msg[tpl.act_start:tpl.act_end]) == text:
             if len(self._replies) >= SHAPES_MAX:
                 self._replies.clear()
