@@ -30,10 +30,13 @@ Actions are memoised per list, and per action within a list: a list that
 is new is mostly actions seen before.
 
 A dump is read a datagram of flow replies at a time (:meth:`reply_texts`):
-a reply laid out as the last one of its length (its attribute headers and
-its key's at the same offsets, and the same mask bytes) holds its key
-attributes and actions at the same offsets, so they are sliced out of it
-directly; the payloads are not copied out first, nor the key walked.
+a reply laid out as the last one of its length (its attribute headers, its
+key's, its actions' and a set(tunnel)'s at the same offsets, and the same
+mask bytes) holds what it prints at the same offsets, so its whole line is
+a %-format of those pieces, each sliced out of it and looked up in its memo
+(:class:`_Line`); the payloads are not copied out first, nor the key or the
+actions walked, and encap's inner key and a tunnel's fields are pieces of
+the line like the others.
 
 The memos are bounded (MEMO_MAX key texts per mask) and stop growing when
 full: what recurs is met early and stays. Each attribute type, and each
@@ -141,32 +144,47 @@ _FLOW_ACTIONS = 2
 _FLOW_MASK = 7
 
 
-class _Reply:
-    """Where things sit in a flow reply of a given length, learnt from one
-    reply: the next reply of that length is checked against it by one
-    struct (every attribute header of the reply and of its key, at its
-    offset, read as two small integers each) and by comparing its mask's
-    bytes in place; a reply that passes holds its flow where the learnt one
-    did. Then the key attributes that print, and the actions, are sliced
-    out of it in one call each: no attribute is walked, no key, mask or
-    action list is copied out first."""
+#: The memo of a piece printed by its specialised printer alone (its values
+#: do not recur): always empty, never written.
+_NO_MEMO: dict = {}
 
-    __slots__ = ("headers", "expect", "mask", "mask_at", "act_start", "act_end", "printed",
-                 "shape", "lay", "misses")
 
-    def __init__(self, msg: bytes, attrs: list, key_at: int, mask_span: tuple, act_span: tuple,
-                 shape: _Shape, lay: _Layout):
-        """From reply ``msg``: its attribute offsets ``attrs``, where its
-        key's payload starts, and its mask's and actions' payload spans;
-        ``lay`` is its key's layout under ``shape``, its mask's shape."""
-        self.headers = headers_reader(sorted(attrs + [key_at + a for a, _b in lay.spans]))
+def _literal(text: str) -> str:
+    """``text`` as a literal part of a %-format."""
+    return text.replace("%", "%%")
+
+
+class _Line:
+    """A flow reply's whole line, laid out from one reply of a given length:
+    the next reply of that length is checked against it by one struct (every
+    attribute header it prints from, at its offset: the reply's, its key's,
+    an encap's inner key's, each action's and a set(tunnel)'s fields', read
+    as two small integers each) and by comparing its mask's bytes in place.
+    A reply that passes holds its printed parts ("pieces": the key
+    attributes that print, the actions, a tunnel's fields) where the learnt
+    one did, so they are sliced out in one call, each is looked up in its
+    memo (``memos``, one per piece) in one call, the few that miss are
+    printed by their ``missed`` function, and the line is ``fmt`` (the
+    text between the pieces, and ``%s`` for each) applied to them. No
+    attribute is walked, no key, mask or action list is copied out, and an
+    action list that is new (a tunnel per flow) costs no walk either."""
+
+    __slots__ = ("headers", "expect", "mask", "mask_at", "pieces", "memos", "missed", "fmt",
+                 "shape", "inner", "n_actions", "misses")
+
+    def __init__(self, msg: bytes, offsets: list, mask_span: tuple, slices: list, memos: list,
+                 missed: list, fmt: str, shape: _Shape, inner: _Shape | None, n_actions: int):
+        self.headers = headers_reader(sorted(set(offsets)))
         self.expect = self.headers(msg)
         self.mask_at = mask_span[0]
         self.mask = msg[mask_span[0]:mask_span[1]]
-        self.act_start, self.act_end = act_span
-        self.printed = slices_getter([slice(key_at + a, key_at + b) for a, b in lay.printed_spans])
-        self.shape = shape
-        self.lay = lay
+        self.pieces = slices_getter(slices)
+        self.memos = tuple(memos)
+        self.missed = tuple(missed)
+        self.fmt = fmt
+        self.shape = shape      # the key's shape, and its encap's (``inner``): their uses are counted
+        self.inner = inner
+        self.n_actions = n_actions
         self.misses = 0
 
 
@@ -283,7 +301,8 @@ class DumpPrinter:
         memo = shape.memo
         if _worth_keeping(len(memo), misses, misses, shape.uses):
             memo[raw] = item
-        elif fast and misses > DIRECT_AFTER * MEMO_TRIAL and 8 * (shape.uses - misses) < misses:
+        elif fast and t not in shape.direct and misses > DIRECT_AFTER * MEMO_TRIAL \
+                and 8 * (shape.uses - misses) < misses:
             # Its values do not recur (a table of unique addresses): from
             # now on its specialised printer alone prints it, without a
             # memo lookup that would miss. For good, so only after long
@@ -292,6 +311,7 @@ class DumpPrinter:
             shape.direct.add(t)
             for lay in shape.layouts.values():
                 lay.print_directly(shape)
+            self._replies.clear()       # their lines look it up: learnt again
         return item
 
     def _general_item(self, shape: _Shape, raw: bytes):
@@ -311,7 +331,7 @@ class DumpPrinter:
                 return False
             shape.encap = _Shape(dict(ma))
             return partial(self._encap_text, shape.encap)
-        fast = T.struct_key_printer(t, ma, self.verbose)
+        fast = T.struct_key_printer(t, ma, self.verbose) or T.leaf_key_printer(t, ma, self.verbose, self.names)
         if fast is None:
             return False
         try:
@@ -369,20 +389,28 @@ class DumpPrinter:
             self._actions_used += 1
             text = memo.get(raw)
             if text is None:
-                self._actions_missed += 1
-                text = self._tunnel(raw)
-            if text is None:
                 try:
-                    ((t, p),) = decode_attrs(raw, CTX_ACTIONS, "actions")
+                    text = self._action_item(raw)
                 except FlowSyntaxError:
                     decode_attrs(actions, CTX_ACTIONS, "actions")   # the error, placed in the whole list
                     raise
-                text = T.action_text(t, p, self.names)
-                if _worth_keeping(len(memo), len(memo) + 1, self._actions_missed, self._actions_used):
-                    memo[raw] = text
             out.append(text)
             off = (nxt + 3) & ~3
         return ",".join(out)
+
+    def _action_item(self, raw: bytes) -> str:
+        """The text of action ``raw`` (header included), not in the memo;
+        memoised unless it is a set(tunnel) (a table's tunnels are mostly
+        unique, and their printer memoises their fields)."""
+        self._actions_missed += 1
+        text = self._tunnel(raw)
+        if text is None:
+            ((t, p),) = decode_attrs(raw, CTX_ACTIONS, "actions")
+            text = T.action_text(t, p, self.names)
+            memo = self._action
+            if _worth_keeping(len(memo), len(memo) + 1, self._actions_missed, self._actions_used):
+                memo[raw] = text
+        return text
 
     def flow_text(self, key: bytes, mask: bytes | None, actions: bytes) -> str:
         """``KEY ACTIONS``, the form add-flows takes and ``gathered`` returns."""
@@ -394,26 +422,48 @@ class DumpPrinter:
         """:meth:`flow_text` of each flow reply whose attributes (ovs_flow's)
         are at ``data[start:end]`` for each ``(start, end)`` of ``spans``
         (DpifProvider.flow_dump_replies): the dump's hot path. A reply laid
-        out as the last of its length (:class:`_Reply`) is printed from
-        slices of it; the others are read attribute by attribute, and teach
-        the layout. FlowSyntaxError as :meth:`flow_text`; a reply without
-        a key prints as an empty one."""
+        out as the last learnt of its length (:class:`_Line`) is printed
+        from its pieces; the others are read attribute by attribute, and
+        teach the layout. FlowSyntaxError as :meth:`flow_text`; a reply
+        without a key prints as an empty one."""
         out = []
-        replies = self._replies
+        lines = self._replies
+        get = dict.get
         for start, end in spans:
-            tpl = replies.get(end - start)
-            if tpl is not None and tpl.headers(data, start) == tpl.expect \
-                    and data.startswith(tpl.mask, start + tpl.mask_at):
-                msg = data[start:end]
-                shape = tpl.shape
-                shape.uses += 1
-                out.append(self._items(shape, tpl.lay, tpl.printed(msg)) + " "
-                           + self.actions_text(msg[tpl.act_start:tpl.act_end]))
+            line = lines.get(end - start)
+            if line is not None and line.headers(data, start) == line.expect \
+                    and data.startswith(line.mask, start + line.mask_at):
+                raws = line.pieces(data[start:end])
+                items = list(map(get, line.memos, raws))
+                line.shape.uses += 1
+                if line.inner is not None:
+                    line.inner.uses += 1
+                self._actions_used += line.n_actions
+                if None in items and not self._fill(line, raws, items):
+                    out.append(self._reply_text(data, start, end, line))
+                else:
+                    out.append(line.fmt % tuple(items))
             else:
-                out.append(self._reply_text(data, start, end, tpl))
+                out.append(self._reply_text(data, start, end, line))
         return out
 
-    def _reply_text(self, data: bytes, start: int, end: int, tpl: _Reply | None) -> str:
+    @staticmethod
+    def _fill(line: _Line, raws: tuple, items: list) -> bool:
+        """Print the pieces that missed their memo; False if one does not
+        print as learnt (the reply is then printed by the general path,
+        which raises for malformed bytes)."""
+        missed = line.missed
+        try:
+            for i, item in enumerate(items):
+                if item is None:
+                    item = items[i] = missed[i](raws[i])
+                    if item is None:
+                        return False
+        except FlowSyntaxError:
+            return False
+        return True
+
+    def _reply_text(self, data: bytes, start: int, end: int, line: _Line | None) -> str:
         """A reply printed from its attributes; then, when the printer has
         no layout for its length or that layout missed FAST_AFTER times,
         its layout is learnt."""
@@ -425,35 +475,97 @@ class DumpPrinter:
             if ln < 4 or off + ln > end:
                 break
             attrs.append(off - start)
-            found[t & _TYPE_MASK] = (off + 4, off + ln)
+            found[t & _TYPE_MASK] = (off + 4 - start, off + ln - start)
             off = (off + ln + 3) & ~3
-        key, mask, acts = (data[span[0]:span[1]] if span is not None else None
+        key, mask, acts = (data[start + span[0]:start + span[1]] if span is not None else None
                            for span in (found.get(_FLOW_KEY), found.get(_FLOW_MASK), found.get(_FLOW_ACTIONS)))
         text = self.flow_text(key or b"", mask, acts or b"")
-        if tpl is not None:
-            tpl.misses += 1
-            if tpl.misses < FAST_AFTER:
+        if line is not None:
+            line.misses += 1
+            if line.misses < FAST_AFTER:
                 return text
         # Only a reply read to its end, with the three attributes a printer
         # reads: the layout proves where they are, not what a broken reply
         # would mean.
         if off >= end and key and mask is not None and acts is not None:
-            self._learn_reply(data[start:end], attrs, found, start, key, mask, text)
+            self._learn_reply(data[start:end], attrs, found, key, mask, text)
         return text
 
-    def _learn_reply(self, msg: bytes, attrs: list, found: dict, start: int,
-                     key: bytes, mask: bytes, text: str) -> None:
+    def _learn_reply(self, msg: bytes, attrs: list, found: dict, key: bytes, mask: bytes, text: str) -> None:
         """Keep the layout of reply ``msg`` (its attribute offsets
-        ``attrs``, and where ``found`` the flow's attributes, from
-        ``start``) if printing it from that layout gives ``text``."""
+        ``attrs``, and the spans of its attributes' payloads by type,
+        ``found``) if printing it from that layout gives ``text``."""
         shape = self._shapes.get(mask)
         lay = shape.layouts.get(len(key)) if shape is not None else None
         if lay is None or lay.headers(key) != lay.expect:
             return
-        key_at, mask_span, act_span = ((a - start, b - start) for a, b in
-                                       (found[_FLOW_KEY], found[_FLOW_MASK], found[_FLOW_ACTIONS]))
-        tpl = _Reply(msg, attrs, key_at[0], mask_span, act_span, shape, lay)
-        if self._items(shape, lay, tpl.printed(msg)) + " " + self.actions_text(msg[tpl.act_start:tpl.act_end]) == text:
+        line = self._line(msg, attrs, found, shape, lay)
+        if line is None:
+            return
+        raws = line.pieces(msg)
+        items = list(map(dict.get, line.memos, raws))
+        if (None not in items or self._fill(line, raws, items)) and line.fmt % tuple(items) == text:
             if len(self._replies) >= SHAPES_MAX:
                 self._replies.clear()
-            self._replies[len(msg)] = tpl
+            self._replies[len(msg)] = line
+
+    def _line(self, msg: bytes, attrs: list, found: dict, shape: _Shape, lay: _Layout) -> _Line | None:
+        """The :class:`_Line` of reply ``msg``, whose key is laid out as
+        ``lay`` under ``shape``; None if its actions are not well formed."""
+        offsets = list(attrs)
+        slices, memos, missed = [], [], []
+
+        def piece(a, b, memo, miss):
+            slices.append(slice(a, b))
+            memos.append(memo)
+            missed.append(miss)
+            return "%s"
+
+        def key_piece(shp, a, b, t):
+            if t in shp.direct:
+                return piece(a, b, _NO_MEMO, shp.fast[t])
+            return piece(a, b, shp.memo, partial(self._key_item, shp, t=t))
+
+        key_at = found[_FLOW_KEY][0]
+        offsets += [key_at + a for a, _b in lay.spans]
+        inner = None
+        parts = []
+        for (a, b), t in zip(lay.printed_spans, lay.types):
+            a += key_at
+            b += key_at
+            if t == K.KEY_ENCAP and shape.encap is not None:
+                # Its inner key printed under the inner mask, as _encap_text does.
+                ilay = shape.encap.layouts.get(b - a - 4)
+                if ilay is not None and ilay.headers(msg, a + 4) == ilay.expect:
+                    inner = shape.encap
+                    a += 4
+                    offsets += [a + x for x, _y in ilay.spans]
+                    parts.append("encap(" + ",".join([key_piece(inner, a + x, a + y, it) for (x, y), it
+                                                      in zip(ilay.printed_spans, ilay.types)])
+                                 + _literal(ilay.tail) + ")")
+                    continue
+            parts.append(key_piece(shape, a, b, t))
+        key_fmt = ",".join(parts) + _literal(lay.tail)
+        parts = []
+        tunnel = self._tunnel
+        off, end = found[_FLOW_ACTIONS]
+        while off < end:
+            ln = _HDR.unpack_from(msg, off)[0] if end - off >= 4 else 0
+            if ln < 4 or off + ln > end:
+                return None
+            raw = msg[off:off + ln]
+            offsets.append(off)
+            tun = tunnel.layout(raw)
+            if tun is None and tunnel(raw) is not None:     # a tunnel its printer has not laid out yet
+                tun = tunnel.layout(raw)
+            if tun is not None:
+                t_offsets, t_slices, t_types, t_tail = tun
+                offsets += [off + x for x in t_offsets]
+                parts.append("set(tunnel(" + ",".join([piece(off + s.start, off + s.stop, tunnel.memo,
+                                                             tunnel.field_printer(ft))
+                                                       for s, ft in zip(t_slices, t_types)]) + _literal(t_tail))
+            else:
+                parts.append(piece(off, off + ln, self._action, self._action_item))
+            off = (off + ln + 3) & ~3
+        fmt = key_fmt + " " + (",".join(parts) if parts else "drop")
+        return _Line(msg, offsets, found[_FLOW_MASK], slices, memos, missed, fmt, shape, inner, len(parts))

@@ -20,6 +20,7 @@ __metaclass__ = type
 import re
 import struct
 import sys
+from functools import partial
 
 from ansible_collections.dpif.ovs.plugins.module_utils.errors import FlowSyntaxError
 from ansible_collections.dpif.ovs.plugins.module_utils.odp import actions as A
@@ -1136,7 +1137,8 @@ class SetTunnelPrinter:
     def __init__(self, memo_max: int):
         self.memo = {}
         self.memo_max = memo_max
-        # length -> (headers reader, headers expected, fields getter, field types, tail)
+        # length -> (headers reader, headers expected, fields getter, field types, tail,
+        #            header offsets, field slices)
         self._layouts = {}
 
     def __call__(self, raw: bytes) -> str | None:
@@ -1151,6 +1153,22 @@ class SetTunnelPrinter:
                 if item is None:
                     items[i] = self._field(pieces[i], types[i])
         return "set(tunnel(" + ",".join(items) + lay[4]
+
+    def layout(self, raw: bytes) -> tuple | None:
+        """Where the printed parts of action ``raw`` are, when it is laid out
+        as the last action of its length walked: ``(offsets, slices, types,
+        tail)``, the offsets of its attribute headers (its own and its key's
+        first), the slices of its fields and their types (each printed by
+        :meth:`field_printer` of its type, memoised in :attr:`memo` by its
+        bytes), and the text after them. Else None."""
+        lay = self._layouts.get(len(raw))
+        if lay is None or lay[0](raw) != lay[1]:
+            return None
+        return lay[5], lay[6], lay[3], lay[4]
+
+    def field_printer(self, ft: int):
+        """Prints (and memoises) a field of type ``ft`` from its bytes, header included."""
+        return partial(self._field, ft=ft)
 
     def _field(self, piece: bytes, ft: int) -> str:
         ff = _TUN_FIELD_FMT[ft]
@@ -1204,7 +1222,8 @@ class SetTunnelPrinter:
         if len(self._layouts) >= 64:
             self._layouts.clear()
         reader = headers_reader(offsets)
-        self._layouts[len(raw)] = (reader, reader(raw), slices_getter(spans), tuple(types), tail)
+        self._layouts[len(raw)] = (reader, reader(raw), slices_getter(spans), tuple(types), tail,
+                                   tuple(offsets), tuple(spans))
 
 
 def _nsh_values(attrs, default):
@@ -1304,15 +1323,53 @@ def struct_key_printer(t: int, ma, verbose: bool):
         return None
     if not verbose and _wildcard(t, ma):
         return None
-    parts = tuple(_struct_parts(_struct_fields(row), row.layout.unpack(ma), verbose))
-    head = _key_name(t) + "("
+    parts = _struct_parts(_struct_fields(row), row.layout.unpack(ma), verbose)
+    # The text as a %-format with a value per printed field: one C call
+    # where a join of per-field texts was several Python steps.
+    fmt = _key_name(t) + "(" + ",".join(pre.replace("%", "%%") if i is None else
+                                         pre.replace("%", "%%") + "%s" + suffix.replace("%", "%%")
+                                         for pre, i, _f, suffix in parts) + ")"
+    fields = [(i, f) for _pre, i, f, _suffix in parts if i is not None]
     size = row.size + 4
     unpack_from = row.layout.unpack_from
+    if len(fields) == 1:
+        ((i0, f0),) = fields
+
+        def printer(raw):
+            return fmt % f0(unpack_from(raw, 4)[i0]) if len(raw) == size else None
+    elif len(fields) == 2:
+        (i0, f0), (i1, f1) = fields
+
+        def printer(raw):
+            if len(raw) != size:
+                return None
+            v = unpack_from(raw, 4)
+            return fmt % (f0(v[i0]), f1(v[i1]))
+    else:
+        def printer(raw):
+            if len(raw) != size:
+                return None
+            v = unpack_from(raw, 4)
+            return fmt % tuple([f(v[i]) for i, f in fields])
+    return printer
+
+
+def leaf_key_printer(t: int, ma, verbose: bool, names):
+    """As :func:`struct_key_printer`, for an attribute that is not a struct
+    but has a formatter of its own (vlan's TCI, mpls, ct_state...): the
+    mask's decisions (whether it prints, and its bytes) taken once. Its
+    function returns None where the formatter does (the caller then takes
+    the general path)."""
+    fmt = _KEY_FORMATTERS.get(t)
+    if fmt is None or t in _NESTED_KEYS or t in OVS_UNNAMED_KEYS or ma.__class__ is not bytes:
+        return None
+    if not verbose and _wildcard(t, ma):
+        return None
+    head = _key_name(t) + "("
 
     def printer(raw):
-        if len(raw) != size:
-            return None
-        return head + _struct_text(parts, unpack_from(raw, 4)) + ")"
+        body = fmt(raw[4:], ma, verbose, names)
+        return None if body is None else head + body + ")"
     return printer
 
 

@@ -319,3 +319,77 @@ def test_replies_missing_or_cut_attributes_are_printed_not_learnt(reply, text):
     printer = P.DumpPrinter()
     assert printer.reply_texts(*_datagram([reply, reply])) == [text, text]
     assert not printer._replies
+
+
+@pytest.mark.parametrize("verbose", [False, True])
+def test_reply_lines_print_encap_and_tunnels_as_pieces(verbose, monkeypatch):
+    """A reply's line takes encap's inner key attributes and a set(tunnel)'s
+    fields as pieces of its own: after the first replies of each kind, the
+    others (unique addresses and tunnel ids) are printed from the learnt
+    lines, as the model path prints them."""
+    monkeypatch.setattr(P, "MEMO_TRIAL", 16)
+    walked = []
+    general = P.DumpPrinter._reply_text
+    monkeypatch.setattr(P.DumpPrinter, "_reply_text", lambda self, *a: walked.append(a[1]) or general(self, *a))
+    vlan = "in_port(4),eth(),eth_type(0x8100),vlan(vid=%d),encap(eth_type(0x0800),ipv4(dst=10.0.%d.%d,frag=no)) pop_vlan,10"
+    tunnel = ("in_port(1),eth(),eth_type(0x0800),ipv4(dst=10.1.%d.%d,frag=no) "
+              "set(tunnel(tun_id=0x%x,dst=192.0.2.%d,ttl=64,tp_dst=4789,flags(df|key))),10")
+    lines = []
+    for i in range(400):
+        lines.append(vlan % (1 + i % 40, i >> 8, i & 255))
+        lines.append(tunnel % (i >> 8, i & 255, i, 1 + i % 7))
+    wires = [_wire(T.parse_flow(line)) for line in lines]
+    data, spans = _datagram([_reply(k, m, a, ufid=bytes(16)) for k, m, a in wires])
+    printer = P.DumpPrinter(verbose=verbose)
+    assert printer.reply_texts(data, spans) == [_model_text(k, m, a, verbose) for k, m, a in wires]
+    fmts = [line.fmt for line in printer._replies.values()]
+    assert len(fmts) == 2
+    assert any(f.endswith(",encap(%s,%s) %s,%s") for f in fmts)
+    assert any(f.endswith(" set(tunnel(%s,%s,%s,%s,flags(df|key))),%s") for f in fmts)
+    # Learning waits for a fast path per type (FAST_AFTER misses) and for
+    # direct printing, which learns the lines again once; then none is walked.
+    assert len(walked) < 3 * P.FAST_AFTER + 10 and spans[-1][0] not in walked
+
+
+def test_a_piece_that_does_not_print_as_learnt_takes_the_general_path(monkeypatch):
+    """A piece whose printer gives up (None) or finds the bytes malformed
+    sends its reply to the general path, which prints it (or raises)."""
+    lines = ["in_port(1),eth(),eth_type(0x0800),ipv4(dst=10.0.0.%d,frag=no) %d" % (i, 2 + i) for i in range(40)]
+    wires = [_wire(T.parse_flow(line)) for line in lines]
+    data, spans = _datagram([_reply(k, m, a) for k, m, a in wires])
+    printer = P.DumpPrinter()
+    assert printer.reply_texts(data, spans) == lines
+    (line,) = list(printer._replies.values())
+
+    def broken(raw):
+        raise FlowSyntaxError("", "malformed")
+    line.memos = tuple({} for _m in line.memos)
+    for gives_up in (lambda raw: None, broken):
+        line.missed = (gives_up,) * len(line.missed)
+        misses = line.misses
+        n = P.FAST_AFTER // 2 - 1       # both rounds stay under the misses that teach a new line
+        assert printer.reply_texts(data, spans[:n]) == lines[:n]
+        assert line.misses == misses + n and printer._replies[len(data[slice(*spans[0])])] is line
+
+
+@pytest.mark.parametrize("key", [
+    "in_port(1),eth(),eth_type(0x8100),vlan(vid=%d,pcp=3),encap(eth_type(0x0800))",
+    "in_port(1),eth(),eth_type(0x8847),mpls(label=%d,tc=1,ttl=64,bos=1)",
+    "skb_mark(0x%x),in_port(1),eth(),eth_type(0x0800),ipv4(frag=no)",
+    "recirc_id(0x%x),dp_hash(0x5/0xff),in_port(1),eth(),eth_type(0x0800),ipv4(frag=no)",
+    "ct_state(+new-est),ct_mark(0x%x/0xff),in_port(1),eth(),eth_type(0x0800),ipv4(proto=6,frag=no),"
+    "tcp(),tcp_flags(syn)",
+])
+@pytest.mark.parametrize("verbose", [False, True])
+def test_leaf_key_printers_print_as_the_model_path(key, verbose, monkeypatch):
+    """Attributes that are not structs (a TCI, label stack entries, marks)
+    get a specialised printer too, and print as the model path does."""
+    monkeypatch.setattr(P, "FAST_AFTER", 1)
+    printer = P.DumpPrinter(verbose=verbose)
+    for value in range(1, 9):
+        line = (key % value) + " 2"
+        k, m, a = _wire(T.parse_flow(line))
+        assert printer.flow_text(k, m, a) == _model_text(k, m, a, verbose), line
+    (shape,) = list(printer._shapes.values())
+    leaf = {K.KEY_VLAN, K.KEY_MPLS, K.KEY_SKB_MARK, K.KEY_RECIRC_ID, K.KEY_CT_MARK}
+    assert leaf & {t for t, f in shape.fast.items() if f}, "no leaf printer was used"
