@@ -1326,9 +1326,9 @@ def struct_key_printer(t: int, ma, verbose: bool):
     parts = _struct_parts(_struct_fields(row), row.layout.unpack(ma), verbose)
     # The text as a %-format with a value per printed field: one C call
     # where a join of per-field texts was several Python steps.
-    fmt = _key_name(t) + "(" + ",".join(pre.replace("%", "%%") if i is None else
-                                         pre.replace("%", "%%") + "%s" + suffix.replace("%", "%%")
-                                         for pre, i, _f, suffix in parts) + ")"
+    texts = [pre.replace("%", "%%") if i is None else pre.replace("%", "%%") + "%s" + suffix.replace("%", "%%")
+             for pre, i, _f, suffix in parts]
+    fmt = _key_name(t) + "(" + ",".join(texts) + ")"
     fields = [(i, f) for _pre, i, f, _suffix in parts if i is not None]
     size = row.size + 4
     unpack_from = row.layout.unpack_from

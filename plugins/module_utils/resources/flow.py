@@ -89,13 +89,23 @@ class Wanted:
 
     def add(self, flow: Flow, where, source: Optional[str]) -> planner.WantFlow:
         try:
-            flow, notes = validate(flow, fix=self.fix, text=source, check_size=False)
-            canon = canonical(flow)
-            key, mask, actions = canon.canonical_tuple()
-            key_b, mask_b, actions_b = encode_attrs(key), encode_attrs(mask), encode_attrs(actions)
-            check_encoded_size(source or "", key_b, mask_b, actions_b)
+            encoded = self.encode(flow, source)
         except DpifError as exc:
             raise _where(exc, self.where_text(where)) from None
+        return self.add_encoded(encoded, where)
+
+    def encode(self, flow: Flow, source: Optional[str]) -> tuple:
+        """The flow checked (and completed, with ``fix``), canonical and
+        encoded: ``(key, mask, actions, notes)``; DpifError if it is bad."""
+        flow, notes = validate(flow, fix=self.fix, text=source, check_size=False)
+        key, mask, actions = canonical(flow).canonical_tuple()
+        key_b, mask_b, actions_b = encode_attrs(key), encode_attrs(mask), encode_attrs(actions)
+        check_encoded_size(source or "", key_b, mask_b, actions_b)
+        return key_b, mask_b, actions_b, tuple(notes)
+
+    def add_encoded(self, encoded: tuple, where) -> planner.WantFlow:
+        """Add a flow given as :meth:`encode` returns it."""
+        key_b, mask_b, actions_b, notes = encoded
         shared = self._shared
         mask_b = shared.setdefault(mask_b, mask_b)
         actions_b = shared.setdefault(actions_b, actions_b)
@@ -103,7 +113,7 @@ class Wanted:
         # cost about 3 KB each. canonical_flow() decodes the few needed again.
         want = planner.WantFlow(ufid=ufid_of_wire(key_b, mask_b), flow=None, key=key_b, mask=mask_b,
                                 actions=actions_b)
-        return self._register(want, tuple(notes), where)
+        return self._register(want, notes, where)
 
     def add_cached(self, entry: tuple, where, line: str) -> planner.WantFlow:
         ufid, key, mask, actions, text, notes, echo = entry
@@ -148,6 +158,7 @@ class Wanted:
 
 
 def load_wanted(params: dict, port_numbers: Optional[dict], datapath: Optional[str] = None) -> Wanted:
+    from ansible_collections.dpif.ovs.plugins.module_utils.odp.line_templates import LineTemplates
     from ansible_collections.dpif.ovs.plugins.module_utils.odp.text import parse_flow
     wanted = Wanted(fix=params.get("fix", True))
     for i, item in enumerate(params.get("config") or []):
@@ -174,16 +185,19 @@ def load_wanted(params: dict, port_numbers: Optional[dict], datapath: Optional[s
         cache = None
         if datapath and params.get("cache", True):
             cache = wanted.cache = FlowCache.for_src(datapath, src, _context(params, port_numbers))
+        # Lines of one kind that differ in addresses, ports and tunnel ids
+        # are encoded by template after the first two (see line_templates).
+        templates = LineTemplates(lambda line: wanted.encode(parse_flow(line, port_numbers=port_numbers), line))
         for n, line in zip(nums, lines):
             entry = cache.get(line) if cache is not None else None
             if entry is not None:
                 want = wanted.add_cached(entry, n, line)
             else:
                 try:
-                    flow = parse_flow(line, port_numbers=port_numbers)
+                    encoded = templates.encode(line)
                 except DpifError as exc:
                     raise _where(exc, wanted.where_text(n)) from None
-                want = wanted.add(flow, n, line)
+                want = wanted.add_encoded(encoded, n)
             wanted.src_lines.append((line, want, entry))
     return wanted
 
