@@ -41,6 +41,7 @@ __metaclass__ = type
 
 import re
 import socket
+from functools import partial
 from typing import Callable, List, Optional, Tuple
 
 from ansible_collections.dpif.ovs.plugins.module_utils.errors import DpifError
@@ -89,27 +90,38 @@ def _mac(text: str) -> Optional[bytes]:
     return b if any(b) else None
 
 
-_IP4 = _address(socket.AF_INET, 4)
-_IP6 = _address(socket.AF_INET6, 16)
-_PORT = _int_value("dec16", 2)
-_PORTS = {"src": _PORT, "dst": _PORT}
+class _Kind:
+    """A plain value's kind: ``read`` gives the bytes of its text, or None
+    for a value the template does not take (zero, or spelled otherwise than
+    the full path's parser reads it: then the full path decides); ``spell``
+    gives the text of bytes, for the probes."""
 
-#: (innermost attribute, field) -> the value's bytes from its text, or None
-#: for a value the template does not take (zero, or spelled otherwise than
-#: its kind's parser reads it: then the full path decides). The same
-#: parsers as the full path's, so the same bytes.
+    __slots__ = ("read", "spell")
+
+    def __init__(self, read: Callable[[str], Optional[bytes]], spell: Callable[[bytes], str]):
+        self.read = read
+        self.spell = spell
+
+
+_IP4 = _Kind(_address(socket.AF_INET, 4), partial(socket.inet_ntop, socket.AF_INET))
+_IP6 = _Kind(_address(socket.AF_INET6, 16), partial(socket.inet_ntop, socket.AF_INET6))
+_MAC = _Kind(_mac, K.format_mac)
+_PORT = _Kind(_int_value("dec16", 2), lambda b: str(int.from_bytes(b, "big")))
+_TUN_ID = _Kind(_int_value("hex64", 8), lambda b: "0x%x" % int.from_bytes(b, "big"))
+
+#: (innermost attribute, field) -> the kind of the fields whose values are
+#: cut out. Their parsers are the full path's, so they give the same bytes.
 PLAIN = {
-    ("eth", "src"): _mac, ("eth", "dst"): _mac,
+    ("eth", "src"): _MAC, ("eth", "dst"): _MAC,
     ("ipv4", "src"): _IP4, ("ipv4", "dst"): _IP4,
     ("ipv6", "src"): _IP6, ("ipv6", "dst"): _IP6,
-    ("tunnel", "tun_id"): _int_value("hex64", 8),
+    ("tunnel", "tun_id"): _TUN_ID,
     ("tunnel", "src"): _IP4, ("tunnel", "dst"): _IP4,
     ("tunnel", "ipv6_src"): _IP6, ("tunnel", "ipv6_dst"): _IP6,
     ("tunnel", "tp_src"): _PORT, ("tunnel", "tp_dst"): _PORT,
 }
-PLAIN.update((("tcp", f), p) for f, p in _PORTS.items())
-PLAIN.update((("udp", f), p) for f, p in _PORTS.items())
-PLAIN.update((("sctp", f), p) for f, p in _PORTS.items())
+for _l4 in ("tcp", "udp", "sctp"):
+    PLAIN[(_l4, "src")] = PLAIN[(_l4, "dst")] = _PORT
 
 
 def _field_of(before: str) -> Tuple[str, str]:
@@ -135,19 +147,19 @@ def _field_of(before: str) -> Tuple[str, str]:
     return before[start:k], before[name_start:-1]
 
 
-def _values_of(parts: list) -> Optional[list]:
-    """The :data:`PLAIN` value functions of the values of a line split at
-    them (``parts``), or None if one is not a plain field."""
-    values = []
+def _kinds_of(parts: list) -> Optional[list]:
+    """The :data:`PLAIN` kinds of the values of a line split at them
+    (``parts``), or None if one is not a plain field."""
+    kinds = []
     before = ""
     for k in range(1, len(parts), 2):
         before += parts[k - 1]
-        value = PLAIN.get(_field_of(before))
-        if value is None:
+        kind = PLAIN.get(_field_of(before))
+        if kind is None:
             return None
-        values.append(value)
+        kinds.append(kind)
         before += parts[k]
-    return values
+    return kinds
 
 
 class _Template:
@@ -229,15 +241,15 @@ class LineTemplates:
         nothing: the next line of its kind may."""
         first = self._first.get(skeleton)
         if first is not None:
-            if None not in [value(text) for value, text in zip(first[0], texts)]:
+            if None not in [kind.read(text) for kind, text in zip(first[0], texts)]:
                 del self._first[skeleton]
                 self._templates[skeleton] = self._learn(parts, first, texts, result)
         elif len(self._first) + len(self._templates) < SKELETONS_MAX:
-            values = _values_of(parts)
-            if values is None:
+            kinds = _kinds_of(parts)
+            if kinds is None:
                 self._templates[skeleton] = None
-            elif None not in [value(text) for value, text in zip(values, texts)]:
-                self._first[skeleton] = (values, texts, result)
+            elif None not in [kind.read(text) for kind, text in zip(kinds, texts)]:
+                self._first[skeleton] = (kinds, texts, result)
 
     def _full(self, line: str) -> Encoded:
         self.full += 1
@@ -245,17 +257,17 @@ class LineTemplates:
 
     def _learn(self, parts: list, first: tuple, texts: list, result: Encoded) -> Optional[_Template]:
         """The template of the skeleton of ``parts`` (a line split at its
-        values), from its first line (``first``: its value functions,
+        values), from its first line (``first``: its kinds (:data:`PLAIN`),
         values and encoding) proven on the second (values ``texts``,
         encoded as ``result``);
         None when the lines of this skeleton are to be encoded in full."""
-        values, base_texts, base = first
+        kinds, base_texts, base = first
         key, mask, actions, notes = base
         key_places, action_places = [], []
         for k, text in enumerate(base_texts):
-            old = values[k](text)
+            old = kinds[k].read(text)
             new = bytes(b ^ 0xA5 for b in old)     # every byte changed
-            probe = self._probe(parts, base_texts, k, new)
+            probe = self._probe(parts, base_texts, k, kinds[k].spell(new))
             if probe is None:
                 return None
             p_key, p_mask, p_actions, p_notes = probe
@@ -274,23 +286,13 @@ class LineTemplates:
         action_runs = _runs(actions, sorted(action_places))
         if (key_places and not key_runs) or (action_places and not action_runs):
             return None                 # two values in one place
-        template = _Template(values, key_runs or [key], mask, action_runs or [actions], notes)
+        template = _Template([kind.read for kind in kinds], key_runs or [key], mask, action_runs or [actions], notes)
         return template if template.encode(texts) == result else None
 
-    def _probe(self, parts: list, texts: list, k: int, value: bytes) -> Optional[Encoded]:
-        """The full encoding of the line of ``parts`` with value ``k`` made
-        ``value`` (spelled as its kind prints it), or None if it is refused."""
-        texts = list(texts)
-        if len(value) == 4:
-            texts[k] = socket.inet_ntop(socket.AF_INET, value)
-        elif len(value) == 16:
-            texts[k] = socket.inet_ntop(socket.AF_INET6, value)
-        elif len(value) == 6:
-            texts[k] = K.format_mac(value)
-        elif len(value) == 8:
-            texts[k] = "0x%x" % int.from_bytes(value, "big")
-        else:
-            texts[k] = str(int.from_bytes(value, "big"))
+    def _probe(self, parts: list, texts: list, k: int, text: str) -> Optional[Encoded]:
+        """The full encoding of the line of ``parts`` with value ``k`` spelled
+        ``text``, or None if it is refused."""
+        texts = texts[:k] + [text] + texts[k + 1:]
         line = "".join(p for pair in zip(parts[0::2], texts + [""]) for p in pair)
         try:
             return self._full(line)
