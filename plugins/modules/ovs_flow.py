@@ -47,9 +47,9 @@ options:
     description:
       - A file on the managed host in the C(ovs-dpctl add-flows) format, one C(KEY ACTIONS) flow a line
         (blank lines and lines starting with C(#) are skipped). Used together with I(config) if both are given.
-      - For very large tables. Lines that differ from two earlier lines only in the addresses, ports and tunnel
-        ids they match or set are encoded like those, without being parsed again in full. Errors and fix-ups
-        are the same as for a full parse.
+      - For very large tables. Lines that differ from two earlier lines only in the addresses, ports, VLAN ids
+        and tunnel ids they match or set are encoded like those, without being parsed again in full. Errors and
+        fix-ups are the same as for a full parse.
     type: path
   state:
     description:

@@ -4,14 +4,15 @@
 """Flow lines encoded by template: a big src file in a few full parses.
 
 A table of 100k flows is mostly a few kinds of line that differ only in
-addresses, ports and tunnel ids::
+addresses, ports, VLAN ids and tunnel ids::
 
     in_port(1),eth(),eth_type(0x0800),ipv4(dst=10.0.0.7,frag=no) set(tunnel(tun_id=0x7,dst=192.0.2.8,...)),10
 
 Parsing, checking, canonicalising and encoding such a line in full costs
 about 60 us on the host and 150 us under UML. :class:`LineTemplates` does it
 in full for the first two lines of a kind (a "skeleton": the line with the
-values of ``src=``, ``dst=`` and ``tun_id=`` fields cut out), learns from
+values of ``src=``, ``dst=``, ``tun_id=`` and a vlan match's ``vid=`` fields
+cut out), learns from
 them where each value lands in the encoded key or actions, and then encodes
 the other lines of that kind by putting their values' bytes in those places.
 
@@ -19,9 +20,10 @@ Only values whose bytes are the field's bytes whatever the value are cut
 out, so the learnt template is right for every value it takes:
 
 * the fields of :data:`PLAIN`, chosen for it: addresses and ports of the
-  Ethernet, IP and L4 headers and a tunnel's addresses, ports and id. No
-  rule of the kernel or of :mod:`.rules` looks at their values, except that
-  a tunnel needs a non-zero destination: the template never takes a zero
+  Ethernet, IP and L4 headers, a tunnel's addresses, ports and id, and a
+  VLAN match's vid. No rule of the kernel or of :mod:`.rules` looks at
+  their values, except that a tunnel needs a non-zero destination (and a
+  vid fits in 12 bits): the template never takes a zero
   value (nor a value spelled otherwise than its kind's parser reads it);
   those lines are encoded in full. A value followed by a mask (``/...``)
   stays part of the skeleton;
@@ -51,9 +53,9 @@ from ansible_collections.dpif.ovs.plugins.module_utils.odp import keys as K
 #: checks filled in.
 Encoded = Tuple[bytes, bytes, bytes, tuple]
 
-# A value that may be cut out: after src=, dst= (also ipv6_src=, tp_dst=...)
-# or tun_id=, and ending the field (no mask after it).
-_VALUE = re.compile(r"(?:(?<=src=)|(?<=dst=)|(?<=tun_id=))([0-9A-Za-z:.]+)(?=[,)])")
+# A value that may be cut out: after src=, dst= (also ipv6_src=, tp_dst=...),
+# tun_id= or a vlan match's vid=, and ending the field (no mask after it).
+_VALUE = re.compile(r"(?:(?<=src=)|(?<=dst=)|(?<=tun_id=)|(?<=[,(]vlan\(vid=))([0-9A-Za-z:.]+)(?=[,)])")
 #: Skeletons remembered (with their first line, or their template).
 SKELETONS_MAX = 4096
 
@@ -93,21 +95,45 @@ def _mac(text: str) -> Optional[bytes]:
 class _Kind:
     """A plain value's kind: ``read`` gives the bytes of its text, or None
     for a value the template does not take (zero, or spelled otherwise than
-    the full path's parser reads it: then the full path decides); ``spell``
-    gives the text of bytes, for the probes."""
+    the full path's parser reads it: then the full path decides);
+    ``probe`` gives, for a value's bytes, the text of a value whose bytes
+    differ from them in every byte (:meth:`LineTemplates._learn`)."""
 
-    __slots__ = ("read", "spell")
+    __slots__ = ("read", "probe")
 
-    def __init__(self, read: Callable[[str], Optional[bytes]], spell: Callable[[bytes], str]):
+    def __init__(self, read: Callable[[str], Optional[bytes]], probe: Callable[[bytes], str]):
         self.read = read
-        self.spell = spell
+        self.probe = probe
 
 
-_IP4 = _Kind(_address(socket.AF_INET, 4), partial(socket.inet_ntop, socket.AF_INET))
-_IP6 = _Kind(_address(socket.AF_INET6, 16), partial(socket.inet_ntop, socket.AF_INET6))
-_MAC = _Kind(_mac, K.format_mac)
-_PORT = _Kind(_int_value("dec16", 2), lambda b: str(int.from_bytes(b, "big")))
-_TUN_ID = _Kind(_int_value("hex64", 8), lambda b: "0x%x" % int.from_bytes(b, "big"))
+def _flipped(spell: Callable[[bytes], str]) -> Callable[[bytes], str]:
+    """A probe: the value with every byte changed, spelled by ``spell``."""
+    return lambda old: spell(bytes(b ^ 0xA5 for b in old))
+
+
+def _vid(text: str) -> Optional[bytes]:
+    """vlan(vid=N) without pcp or cfi: the TCI the parser makes of it (CFI
+    set). A vlan() with pcp or cfi has other bytes there: the probes then
+    refuse the template."""
+    try:
+        v = K.parse_int(text)
+    except ValueError:
+        return None
+    return (0x1000 | v).to_bytes(2, "big") if 0 < v <= 0xFFF else None
+
+
+def _vid_probe(old: bytes) -> str:
+    # The TCI's top nibble is the CFI bit (and pcp): a vid changed in both
+    # bytes of the TCI changes its own top nibble too.
+    return str((int.from_bytes(old, "big") & 0xFFF) ^ 0xAA5)
+
+
+_IP4 = _Kind(_address(socket.AF_INET, 4), _flipped(partial(socket.inet_ntop, socket.AF_INET)))
+_IP6 = _Kind(_address(socket.AF_INET6, 16), _flipped(partial(socket.inet_ntop, socket.AF_INET6)))
+_MAC = _Kind(_mac, _flipped(K.format_mac))
+_PORT = _Kind(_int_value("dec16", 2), _flipped(lambda b: str(int.from_bytes(b, "big"))))
+_TUN_ID = _Kind(_int_value("hex64", 8), _flipped(lambda b: "0x%x" % int.from_bytes(b, "big")))
+_VID = _Kind(_vid, _vid_probe)
 
 #: (innermost attribute, field) -> the kind of the fields whose values are
 #: cut out. Their parsers are the full path's, so they give the same bytes.
@@ -119,6 +145,7 @@ PLAIN = {
     ("tunnel", "src"): _IP4, ("tunnel", "dst"): _IP4,
     ("tunnel", "ipv6_src"): _IP6, ("tunnel", "ipv6_dst"): _IP6,
     ("tunnel", "tp_src"): _PORT, ("tunnel", "tp_dst"): _PORT,
+    ("vlan", "vid"): _VID,
 }
 for _l4 in ("tcp", "udp", "sctp"):
     PLAIN[(_l4, "src")] = PLAIN[(_l4, "dst")] = _PORT
@@ -266,8 +293,11 @@ class LineTemplates:
         key_places, action_places = [], []
         for k, text in enumerate(base_texts):
             old = kinds[k].read(text)
-            new = bytes(b ^ 0xA5 for b in old)     # every byte changed
-            probe = self._probe(parts, base_texts, k, kinds[k].spell(new))
+            probe_text = kinds[k].probe(old)
+            new = kinds[k].read(probe_text)
+            if new is None or any(a == b for a, b in zip(old, new)):
+                return None
+            probe = self._probe(parts, base_texts, k, probe_text)
             if probe is None:
                 return None
             p_key, p_mask, p_actions, p_notes = probe
