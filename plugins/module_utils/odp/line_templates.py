@@ -42,8 +42,6 @@ from __future__ import absolute_import, annotations, division, print_function
 __metaclass__ = type
 
 import re
-import socket
-from functools import partial
 from typing import Callable, List, Optional, Tuple
 
 from ansible_collections.dpif.ovs.plugins.module_utils.errors import DpifError
@@ -72,15 +70,13 @@ def _int_value(kind: str, size: int):
     return value
 
 
-def _address(family: int, size: int):
-    zero = bytes(size)
-
+def _address(parse: Callable[[str], bytes]):
     def value(text: str) -> Optional[bytes]:
         try:
-            b = socket.inet_pton(family, text)
-        except (OSError, ValueError):
+            b = parse(text)
+        except ValueError:
             return None
-        return b if b != zero else None
+        return b if any(b) else None
     return value
 
 
@@ -128,8 +124,8 @@ def _vid_probe(old: bytes) -> str:
     return str((int.from_bytes(old, "big") & 0xFFF) ^ 0xAA5)
 
 
-_IP4 = _Kind(_address(socket.AF_INET, 4), _flipped(partial(socket.inet_ntop, socket.AF_INET)))
-_IP6 = _Kind(_address(socket.AF_INET6, 16), _flipped(partial(socket.inet_ntop, socket.AF_INET6)))
+_IP4 = _Kind(_address(K.parse_ip4), _flipped(K.format_ip4))
+_IP6 = _Kind(_address(K.parse_ip6), _flipped(K.format_ip6))
 _MAC = _Kind(_mac, _flipped(K.format_mac))
 _PORT = _Kind(_int_value("dec16", 2), _flipped(lambda b: str(int.from_bytes(b, "big"))))
 _TUN_ID = _Kind(_int_value("hex64", 8), _flipped(lambda b: "0x%x" % int.from_bytes(b, "big")))
@@ -240,7 +236,7 @@ class LineTemplates:
 
     def __init__(self, encode_line: Callable[[str], Encoded]):
         self._encode_line = encode_line
-        self._first = {}            # skeleton -> (values, result) of its first line
+        self._first = {}            # skeleton -> (kinds, values, result) of its first line
         self._templates = {}        # skeleton -> _Template, or None: encoded in full
         self.full = 0               # lines encoded in full, learning included
 
