@@ -14,7 +14,9 @@ flow messages here. Kernel facts this relies on (see
   it made (otherwise only an ack comes back); such requests are never
   resent, since a second NEW would find the first one's object.
 * Vport requests name the datapath by the ifindex of its local port.
-* Every flow write carries NLM_F_ACK (each op gets its own result), flow NEW
+* Every flow op gets its own result: the kernel answers a failed write with
+  its error, and a batch's last ack vouches for the silent successes before
+  it (see :mod:`.netlink.genl`). Flow NEW
   for "create" carries NLM_F_CREATE (EEXIST instead of a silent modify), and
   a flow DEL is never sent without a key or UFID except by
   :meth:`flow_flush`, because the kernel reads it as "delete all".
