@@ -156,7 +156,13 @@ def test_gathered_reads_dpctl_flows(run_module, fdp, dpctl):
     assert res["counts"]["delete"] == 1 and dpctl_flows(dpctl, dp) == res["after"]
 
 
-def test_rollback_when_the_kernel_refuses_one_flow(run_module, fdp, dpctl, converge):
+@pytest.mark.parametrize("apply_slice", [None, 1, 3])
+def test_rollback_when_the_kernel_refuses_one_flow(run_module, fdp, dpctl, converge, monkeypatch, apply_slice):
+    """Also with the plan's 4 operations (delete, modify, create, create)
+    sent in slices: errors keep their place, every slice is undone."""
+    from ansible_collections.dpif.ovs.plugins.module_utils.resources import flow as F
+    if apply_slice:
+        monkeypatch.setattr(F, "APPLY_SLICE", apply_slice)
     dp = fdp
     converge(dp, [F1, F2])
     before = dpctl_flows(dpctl, dp)
@@ -165,7 +171,7 @@ def test_rollback_when_the_kernel_refuses_one_flow(run_module, fdp, dpctl, conve
     config = [F1.replace(" 2", " 3"), F3, bad]
     res = run_module("ovs_flow", {"datapath": dp, "config": config, "state": "overridden"})
     assert res.failed and res["errno"] == "EINVAL", res
-    assert "were undone, so the table is as it was" in res["msg"]
+    assert "refused 1 of 4 operations; the 3 that succeeded were undone, so the table is as it was" in res["msg"]
     assert [f["op"] for f in res["failures"]] == ["create"]
     assert res["failures"][0]["flow"].startswith("in_port(2),eth(),eth_type(0x0800),ipv4(dst=10.0.0.9")
     assert dpctl_flows(dpctl, dp) == before
