@@ -381,15 +381,20 @@ def table_texts(have: Dict[bytes, planner.HaveFlow], wanted: Optional[Wanted], n
 APPLY_SLICE = 8192
 
 
+def _modify_op(h: planner.HaveFlow, actions: bytes, zero_stats: bool = False) -> FlowPut:
+    """New ``actions`` for installed flow ``h``, found by its UFID, or by
+    its key and mask when it has none."""
+    return FlowPut(key=h.key, mask=None if h.kernel_ufid else h.mask, actions=actions, ufid=h.kernel_ufid,
+                   create=False, modify=True, zero_stats=zero_stats)
+
+
 def _plan_ops(p: planner.Plan) -> Iterator:
     """The plan's operations: deletes, modifies, creates (the order of the
     indexes in errors and in :func:`_undo_ops`)."""
     for h in p.delete:
         yield FlowDel(key=None if h.kernel_ufid else h.key, ufid=h.kernel_ufid)
     for mod in p.modify:
-        h = mod.have
-        yield FlowPut(key=h.key, mask=None if h.kernel_ufid else h.mask, actions=mod.actions, ufid=h.kernel_ufid,
-                      create=False, modify=True, zero_stats=mod.zero_stats)
+        yield _modify_op(mod.have, mod.actions, mod.zero_stats)
     for w in p.create:
         yield FlowPut(key=w.key, mask=w.mask or None, actions=w.actions, ufid=w.ufid)
 
@@ -403,9 +408,7 @@ def _undo_ops(p: planner.Plan, failed: set) -> Iterator:
             yield FlowPut(key=h.key, mask=h.mask, actions=h.actions, ufid=h.kernel_ufid)
     for i, mod in enumerate(p.modify, n_del):
         if i not in failed:
-            h = mod.have
-            yield FlowPut(key=h.key, mask=None if h.kernel_ufid else h.mask, actions=h.actions, ufid=h.kernel_ufid,
-                          create=False, modify=True)
+            yield _modify_op(mod.have, mod.have.actions)
     for i, w in enumerate(p.create, n_del + n_mod):
         if i not in failed:
             yield FlowDel(ufid=w.ufid)
