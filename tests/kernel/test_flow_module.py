@@ -304,8 +304,8 @@ def test_src_reruns_from_the_table_snapshot_equal_the_full_path(
 
     dp = fdp
     src = tmp_path / "t.flows"
-    calls = {"parse": 0, "full": 0}
-    real_parse, real_load = T.parse_flow, F.load_wanted
+    calls = {"parse": 0, "full": 0, "split": 0}
+    real_parse, real_load, real_split = T.parse_flow, F.load_wanted, F._raw_lines
 
     def counting_parse(text, **kw):
         calls["parse"] += 1
@@ -315,18 +315,25 @@ def test_src_reruns_from_the_table_snapshot_equal_the_full_path(
         calls["full"] += 1
         return real_load(*args, **kw)
 
+    def counting_split(data):
+        calls["split"] += 1
+        return real_split(data)
+
     monkeypatch.setattr(T, "parse_flow", counting_parse)     # resources.flow imports it where it parses
     monkeypatch.setattr(F, "load_wanted", counting_load)
+    monkeypatch.setattr(F, "_raw_lines", counting_split)
+    last = {}
 
     def step(lines, state="overridden"):
         src.write_text("# a table\n\n" + "\n".join(lines) + "\n")
         args = {"datapath": dp, "src": str(src), "state": state}
         predicted = run_module("ovs_flow", dict(args, cache=False), check=True, diff=True)
         # Check mode through the snapshot predicts the same, and leaves the snapshot as it was.
-        calls.update(parse=0, full=0)
+        calls.update(parse=0, full=0, split=0)
         checked = run_module("ovs_flow", args, check=True, diff=True)
         seen = dict(calls)
-        calls.update(parse=0, full=0)
+        last.update(seen)
+        calls.update(parse=0, full=0, split=0)
         real = run_module("ovs_flow", args, diff=True)
         assert bool(calls["full"]) == bool(seen["full"]), (state, len(lines), checked["counts"], real["counts"])
         assert not predicted.failed and not checked.failed and not real.failed, (predicted, checked, real)
@@ -352,6 +359,15 @@ def test_src_reruns_from_the_table_snapshot_equal_the_full_path(
     res, parsed, full = step(lines, "replaced")
     assert res["counts"] == {"create": 0, "modify": 3, "delete": 0, "unchanged": 197}
     assert (full, parsed) == (False, 6)
+    assert last["split"] == 0           # edited in place: the files were compared line against line
+
+    # In place too: two lines swapped (one with a note, which follows it) and
+    # a line with a note turned into another flow with a note.
+    lines[3], lines[4] = lines[4], lines[3]
+    lines[13] = lines[13].replace("dst=10.9.", "dst=10.10.")
+    res, parsed, full = step(lines)
+    assert res["counts"] == {"create": 1, "modify": 0, "delete": 1, "unchanged": 199}
+    assert (full, parsed, last["split"]) == (False, 2, 0) and len(res["warnings"]) == 20
 
     # 5 lines gone, 4 new, and one line written another way (the same flow).
     lines = lines[5:] + _table_lines(4, first=1000)
@@ -359,6 +375,7 @@ def test_src_reruns_from_the_table_snapshot_equal_the_full_path(
     res, parsed, full = step(lines)
     assert res["counts"] == {"create": 4, "modify": 0, "delete": 5, "unchanged": 195}
     assert (full, parsed) == (False, 11)
+    assert last["split"] == 2           # every line moved up: the files were split and compared as sets
     res, parsed, full = step(lines)
     assert not res["changed"] and (full, parsed) == (False, 0)
 
