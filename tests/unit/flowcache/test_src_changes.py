@@ -25,7 +25,7 @@ def flows(pairs):
 
 def edited(rng, lines):
     out = list(lines)
-    for _ in range(rng.choice([0, 1, 2, 5])):
+    for _edit in range(rng.choice([0, 1, 2, 5])):
         if not out:
             break
         k = rng.randrange(len(out))
@@ -54,7 +54,7 @@ def test_agrees_with_the_set_comparison_whenever_it_answers():
     rng = random.Random(7)
     answered = 0
     for _trial in range(2000):
-        lines = [b"flow %d" % rng.randrange(10 ** 6) for _ in range(rng.choice([0, 1, 3, 40, 400]))]
+        lines = [b"flow %d" % rng.randrange(10 ** 6) for _flow in range(rng.choice([0, 1, 3, 40, 400]))]
         if rng.random() < 0.3:
             lines[len(lines) // 2:len(lines) // 2] = [b"", b"# comment", b""]
         old = b"\n".join(lines) + rng.choice([b"", b"\n"])
