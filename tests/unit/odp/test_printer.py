@@ -344,8 +344,11 @@ def test_reply_lines_print_encap_and_tunnels_as_pieces(verbose, monkeypatch):
     assert printer.reply_texts(data, spans) == [_model_text(k, m, a, verbose) for k, m, a in wires]
     fmts = [line.fmt for line in printer._replies.values()]
     assert len(fmts) == 2
-    assert any(f.endswith(",encap(%s,%s) %s,%s") for f in fmts)
-    assert any(f.endswith(" set(tunnel(%s,%s,%s,%s,flags(df|key))),%s") for f in fmts)
+    # What varies (vid, addresses, tunnel id and destination) is printed per
+    # reply; what did not is text of the line.
+    assert any(f.endswith("eth_type(0x8100),%s,encap(eth_type(0x0800),%s) pop_vlan,10") for f in fmts)
+    assert any(f.endswith("eth_type(0x0800),%s set(tunnel(%s,%s,ttl=64,tp_dst=4789,flags(df|key))),10")
+               for f in fmts)
     # Learning waits for a fast path per type (FAST_AFTER misses) and for
     # direct printing, which learns the lines again once; then none is walked.
     assert len(walked) < 3 * P.FAST_AFTER + 10 and spans[-1][0] not in walked
@@ -363,7 +366,7 @@ def test_a_piece_that_does_not_print_as_learnt_takes_the_general_path(monkeypatc
 
     def broken(raw):
         raise FlowSyntaxError("", "malformed")
-    line.memos = tuple({} for _m in line.memos)
+    line.lookups = tuple({}.get for _m in line.lookups)
     for gives_up in (lambda raw: None, broken):
         line.missed = (gives_up,) * len(line.missed)
         misses = line.misses
@@ -393,3 +396,72 @@ def test_leaf_key_printers_print_as_the_model_path(key, verbose, monkeypatch):
     (shape,) = list(printer._shapes.values())
     leaf = {K.KEY_VLAN, K.KEY_MPLS, K.KEY_SKB_MARK, K.KEY_RECIRC_ID, K.KEY_CT_MARK}
     assert leaf & {t for t, f in shape.fast.items() if f}, "no leaf printer was used"
+
+
+def _walks(monkeypatch):
+    """The start offsets of the replies printed by the general path."""
+    walked = []
+    general = P.DumpPrinter._reply_text
+    monkeypatch.setattr(P.DumpPrinter, "_reply_text", lambda self, *a: walked.append(a[1]) or general(self, *a))
+    return walked
+
+
+def test_a_line_folds_what_does_not_vary_and_learns_what_does(monkeypatch):
+    """Pieces that were the same bytes in every reply so far are text of the
+    line; a reply that differs in a piece makes that piece vary, without
+    walking it or learning the line again."""
+    walked = _walks(monkeypatch)
+    flow = "in_port(1),eth(),eth_type(0x0800),ipv4(dst=10.0.0.%d,frag=no) %d"
+    rounds = [[flow % (1, 2)] * 20,
+              [flow % (i, 2) for i in range(20)],
+              [flow % (i, 2 + i) for i in range(20)]]
+    fmts = ["in_port(1),eth(),eth_type(0x0800),ipv4(dst=10.0.0.1,frag=no) 2",
+            "in_port(1),eth(),eth_type(0x0800),%s 2",
+            "in_port(1),eth(),eth_type(0x0800),%s %s"]
+    printer = P.DumpPrinter()
+    first = None
+    for n, (lines, fmt) in enumerate(zip(rounds, fmts)):
+        wires = [_wire(T.parse_flow(line)) for line in lines]
+        data, spans = _datagram([_reply(k, m, a, ufid=bytes([n, i]) * 8) for i, (k, m, a) in enumerate(wires)])
+        assert printer.reply_texts(data, spans) == lines
+        (line,) = printer._replies.values()
+        assert line.fmt == fmt
+        first = first or spans[:2]
+    assert walked == [start for start, _end in first]
+
+
+def test_key_attributes_that_do_not_print_may_vary(monkeypatch):
+    """A key attribute the mask wildcards (here skb_mark, as in a key the
+    kernel keeps unmasked) prints nothing whatever its value: its payload
+    stops being compared once it varies."""
+    walked = _walks(monkeypatch)
+    line = "in_port(1),eth(),eth_type(0x0800),ipv4(dst=10.0.0.1,frag=no) 2"
+    key, mask, actions = canonical(T.parse_flow(line)).canonical_tuple()
+    mask = W.encode_attrs(list(mask) + [(K.KEY_SKB_MARK, bytes(4))])
+    replies = [_reply(W.encode_attrs(list(key) + [(K.KEY_SKB_MARK, i.to_bytes(4, "big"))]), mask,
+                      W.encode_attrs(actions), ufid=bytes(16)) for i in range(30)]
+    data, spans = _datagram(replies)
+    printer = P.DumpPrinter()
+    assert printer.reply_texts(data, spans) == [line] * 30
+    (learnt,) = printer._replies.values()
+    assert learnt.fmt == line and not learnt.varying and not learnt.free
+    assert len(walked) == 2
+
+
+@pytest.mark.parametrize("learnt, other", [
+    ("set(skb_mark(0x%x/0xff))", "2,3"),
+    ("2,%d", "set(skb_mark(0x1/0xff))"),
+    ("2,%d", "push_vlan(vid=5,pcp=0),2"),
+], ids=["one action, then two", "two, then one", "another type"])
+def test_a_reply_laid_out_otherwise_is_not_printed_by_the_line(learnt, other):
+    """Actions of the same total length but other headers (one action where
+    the line has two, or another type) are not pieces that vary: the reply
+    takes the general path and prints its own text."""
+    flow = "in_port(1),eth(),eth_type(0x0800),ipv4(dst=10.0.0.1,frag=no) "
+    lines = [flow + learnt % (3 + i) for i in range(20)] + [flow + other]
+    wires = [_wire(T.parse_flow(line)) for line in lines]
+    data, spans = _datagram([_reply(k, m, a, ufid=bytes(16)) for k, m, a in wires])
+    assert len(set(end - start for start, end in spans)) == 1
+    printer = P.DumpPrinter()
+    assert printer.reply_texts(data, spans) == lines
+    assert printer.reply_texts(data, spans[-1:] * 3) == lines[-1:] * 3
