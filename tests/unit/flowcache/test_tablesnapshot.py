@@ -4,6 +4,8 @@ that is used only within its context and code, never when corrupt."""
 import hashlib
 import os
 
+import pytest
+
 from ansible_collections.dpif.ovs.plugins.module_utils import tablesnapshot as T
 from ansible_collections.dpif.ovs.plugins.module_utils.odp import actions as A
 from ansible_collections.dpif.ovs.plugins.module_utils.odp import keys as K
@@ -22,7 +24,9 @@ def _flows(*lines):
     return F.load_wanted({"config": list(lines)}, None).flows
 
 
-def test_digest_ignores_order_and_sees_every_change():
+@pytest.mark.parametrize("per_slice", [4096, 1], ids=["one slice", "a slice per flow"])
+def test_digest_ignores_order_and_sees_every_change(per_slice, monkeypatch):
+    monkeypatch.setattr(T, "_DIGEST_SLICE", per_slice)
     a, b = _flows("in_port(1),eth(),eth_type(0x0800),ipv4(dst=10.0.0.1,frag=no) 2",
                   "in_port(2),eth(),eth_type(0x0800),ipv4(dst=10.0.0.2,frag=no) 1")
     table = {a.ufid: a.actions, b.ufid: b.actions}
