@@ -173,16 +173,16 @@ class _Line:
 
     The line is the reply's text as literal text and "pieces": the key
     attributes that print, the actions, a set(tunnel)'s fields and encap's
-    inner key attributes, each printed from its bytes (looked up in its memo,
-    or printed by its function). A piece whose bytes
-    were the same in every reply of the line so far is folded into the
-    format as the text it printed; the others ("varying") are printed per
-    reply. So the next reply of that length is checked by comparing, in one
-    call, every byte of it except the varying pieces and the gaps (the
-    payloads of the attributes the printer does not read, such as the UFID
-    and the counters, and of key attributes that do not print) with the
-    learnt reply's: the attribute headers, the mask and the folded pieces
-    are among them. A reply that passes prints as ``fmt`` (the text, with
+    inner key attributes, each printed from its bytes (looked up in its
+    memo, or printed by its function). A piece whose bytes were the same in
+    every reply of the line so far is folded into the format as the text it
+    printed; the others ("varying") are printed per reply. So the next
+    reply of that length is checked by comparing, in one call, every byte
+    of it except the varying pieces' payloads and the gaps (the payloads of
+    the attributes the printer does not read, such as the UFID and the
+    counters, and of key attributes that do not print) with the learnt
+    reply's: the attribute headers, the mask and the folded pieces are
+    among them. A reply that passes prints as ``fmt`` (the text, with
     ``%s`` for each varying piece) of its varying pieces, sliced out in one
     call; no attribute is walked, and nothing is sliced or looked up for
     what did not change.
