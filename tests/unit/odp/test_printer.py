@@ -424,7 +424,7 @@ def test_a_line_folds_what_does_not_vary_and_learns_what_does(monkeypatch):
         wires = [_wire(T.parse_flow(line)) for line in lines]
         data, spans = _datagram([_reply(k, m, a, ufid=bytes([n, i]) * 8) for i, (k, m, a) in enumerate(wires)])
         assert printer.reply_texts(data, spans) == lines
-        (line,) = printer._replies.values()
+        (line,) = list(printer._replies.values())
         assert line.fmt == fmt
         first = first or spans[:2]
     assert walked == [start for start, _end in first]
@@ -443,7 +443,7 @@ def test_key_attributes_that_do_not_print_may_vary(monkeypatch):
     data, spans = _datagram(replies)
     printer = P.DumpPrinter()
     assert printer.reply_texts(data, spans) == [line] * 30
-    (learnt,) = printer._replies.values()
+    (learnt,) = list(printer._replies.values())
     assert learnt.fmt == line and not learnt.varying and not learnt.free
     assert len(walked) == 2
 
