@@ -658,7 +658,7 @@ class DumpPrinter:
             if tun is None and tunnel(raw) is not None:     # a tunnel its printer has not laid out yet
                 tun = tunnel.layout(raw)
             if tun is not None:
-                _t_offsets, t_slices, t_types, t_tail = tun
+                t_slices, t_types, t_tail = tun
                 parts.append("set(tunnel(" + ",".join([piece(off + s.start, off + s.stop, tunnel.memo,
                                                              tunnel.field_printer(ft))
                                                        for s, ft in zip(t_slices, t_types)]) + t_tail)

@@ -1156,15 +1156,14 @@ class SetTunnelPrinter:
 
     def layout(self, raw: bytes) -> tuple | None:
         """Where the printed parts of action ``raw`` are, when it is laid out
-        as the last action of its length walked: ``(offsets, slices, types,
-        tail)``, the offsets of its attribute headers (its own and its key's
-        first), the slices of its fields and their types (each printed by
+        as the last action of its length walked: ``(slices, types, tail)``,
+        the slices of its fields and their types (each printed by
         :meth:`field_printer` of its type, memoised in :attr:`memo` by its
         bytes), and the text after them. Else None."""
         lay = self._layouts.get(len(raw))
         if lay is None or lay[0](raw) != lay[1]:
             return None
-        return lay[5], lay[6], lay[3], lay[4]
+        return lay[5], lay[3], lay[4]
 
     def field_printer(self, ft: int):
         """Prints (and memoises) a field of type ``ft`` from its bytes, header included."""
@@ -1222,8 +1221,7 @@ class SetTunnelPrinter:
         if len(self._layouts) >= 64:
             self._layouts.clear()
         reader = headers_reader(offsets)
-        self._layouts[len(raw)] = (reader, reader(raw), slices_getter(spans), tuple(types), tail,
-                                   tuple(offsets), tuple(spans))
+        self._layouts[len(raw)] = (reader, reader(raw), slices_getter(spans), tuple(types), tail, tuple(spans))
 
 
 def _nsh_values(attrs, default):
