@@ -304,8 +304,8 @@ def test_src_reruns_from_the_table_snapshot_equal_the_full_path(
 
     dp = fdp
     src = tmp_path / "t.flows"
-    calls = {"parse": 0, "full": 0, "split": 0}
-    real_parse, real_load, real_split = T.parse_flow, F.load_wanted, F._raw_lines
+    calls = {"parse": 0, "full": 0, "split": 0, "kept": 0}
+    real_parse, real_load, real_split, real_keyless = T.parse_flow, F.load_wanted, F._raw_lines, F.keyless_dump
 
     def counting_parse(text, **kw):
         calls["parse"] += 1
@@ -321,7 +321,12 @@ def test_src_reruns_from_the_table_snapshot_equal_the_full_path(
 
     monkeypatch.setattr(T, "parse_flow", counting_parse)     # resources.flow imports it where it parses
     monkeypatch.setattr(F, "load_wanted", counting_load)
+    def counting_keyless(*args, into=None):
+        calls["kept"] += into is None         # a dump whose flows are kept, not only digested
+        return real_keyless(*args, into=into)
+
     monkeypatch.setattr(F, "_raw_lines", counting_split)
+    monkeypatch.setattr(F, "keyless_dump", counting_keyless)
     last = {}
 
     def step(lines, state="overridden"):
@@ -329,11 +334,11 @@ def test_src_reruns_from_the_table_snapshot_equal_the_full_path(
         args = {"datapath": dp, "src": str(src), "state": state}
         predicted = run_module("ovs_flow", dict(args, cache=False), check=True, diff=True)
         # Check mode through the snapshot predicts the same, and leaves the snapshot as it was.
-        calls.update(parse=0, full=0, split=0)
+        calls.update(parse=0, full=0, split=0, kept=0)
         checked = run_module("ovs_flow", args, check=True, diff=True)
         seen = dict(calls)
         last.update(seen)
-        calls.update(parse=0, full=0, split=0)
+        calls.update(parse=0, full=0, split=0, kept=0)
         real = run_module("ovs_flow", args, diff=True)
         assert bool(calls["full"]) == bool(seen["full"]), (state, len(lines), checked["counts"], real["counts"])
         assert not predicted.failed and not checked.failed and not real.failed, (predicted, checked, real)
@@ -352,6 +357,7 @@ def test_src_reruns_from_the_table_snapshot_equal_the_full_path(
     assert parsed == 2 + 1 + 2 + 2
     res, parsed, full = step(lines)
     assert not res["changed"] and res["counts"]["unchanged"] == 200 and (full, parsed) == (False, 0)
+    assert last["kept"] == 0            # the same file: the dump was digested as it came, not kept
 
     # 3 actions changed: the 3 new lines are parsed, and the 3 old ones they replace.
     for i in (0, 50, 199):
@@ -360,6 +366,7 @@ def test_src_reruns_from_the_table_snapshot_equal_the_full_path(
     assert res["counts"] == {"create": 0, "modify": 3, "delete": 0, "unchanged": 197}
     assert (full, parsed) == (False, 6)
     assert last["split"] == 0           # edited in place: the files were compared line against line
+    assert last["kept"] == 1            # another file: the dump's flows are kept, to plan from
 
     # In place too: two lines swapped (one with a note, which follows it) and
     # a line with a note turned into another flow with a note.

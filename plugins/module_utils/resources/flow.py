@@ -36,6 +36,7 @@ from ansible_collections.dpif.ovs.plugins.module_utils.odp.rules import check_en
 from ansible_collections.dpif.ovs.plugins.module_utils.odp.wire import decode_flow, encode_attrs
 from ansible_collections.dpif.ovs.plugins.module_utils.tablesnapshot import (
     UFID_LEN,
+    TableDigest,
     TableSnapshot,
     digest_items,
 )
@@ -288,12 +289,14 @@ def read_table(dpif: Dpif, dp: str, wanted: Optional[Wanted],
     return have
 
 
-def keyless_dump(dpif: Dpif, dp: str) -> Tuple[List[bytes], bool]:
+def keyless_dump(dpif: Dpif, dp: str, into: Optional[TableDigest] = None) -> Tuple[List[bytes], bool]:
     """The table as a key-less dump reports it: each UFID flow as its UFID
     followed by its action bytes, and whether flows without a UFID (only a
     full dump names those) were left out. Only these bytes are kept: 100k
     dumped-flow objects held at once cost seconds of page faults in the
-    sandbox, streamed they cost a tenth of that."""
+    sandbox, streamed they cost a tenth of that. With ``into``, the flows
+    are added to that digest KEYLESS_SLICE at a time and none is kept (the
+    list returned is empty): all a no-change run needs."""
     items = []
     append = items.append
     anonymous = False
@@ -302,7 +305,17 @@ def keyless_dump(dpif: Dpif, dp: str) -> Tuple[List[bytes], bool]:
             anonymous = True
         else:
             append(ufid + actions if actions else ufid)
+            if into is not None and len(items) == KEYLESS_SLICE:
+                into.add(items)
+                items.clear()
+    if into is not None:
+        into.add(items)
+        items.clear()
     return items, anonymous
+
+
+#: Flows added to a digest at a time by :func:`keyless_dump`.
+KEYLESS_SLICE = 1024
 
 
 def _have_foreign(have: Dict[bytes, planner.HaveFlow], df, dp: str) -> None:
@@ -527,27 +540,41 @@ def _snapshot_for(params: dict, dp: str, port_numbers: dict) -> Optional[TableSn
     return TableSnapshot.for_datapath(dp, _context(params, port_numbers))
 
 
-def run_from_snapshot(dpif: Dpif, dp: str, params: dict, snap: TableSnapshot, keyless: List[bytes],
-                      numbers: dict, names: Optional[dict], check_mode: bool, diff: bool) -> Optional[dict]:
-    """The run's result by way of ``snap``, or None when the full path must
-    decide. Parses only the src lines the kept file did not have, and the
-    kept file's lines that are gone (to name the flows they installed)."""
-    state = params["state"]
-    if digest_items(keyless) != snap.kernel:
+def run_unchanged(dpif: Dpif, dp: str, src: str, snap: TableSnapshot, data: bytes, diff: bool) -> Optional[dict]:
+    """The result of a run whose src file (bytes ``data``) is the one
+    ``snap`` kept, over the table it left: nothing to parse, nothing to do.
+    None when the file or the table is another."""
+    if hashlib.sha256(data).digest() != snap.src:
         return None
-    src = params["src"]
-    data = read_src(src)
+    digest = TableDigest()
+    anonymous = keyless_dump(dpif, dp, into=digest)[1]
+    if anonymous or digest.digest() != snap.kernel:     # a snapshot never holds a flow without UFID
+        return None
     before = snap.texts()
     if before is None:
         return None
-    if hashlib.sha256(data).digest() == snap.src:
-        # The same file over the same table: nothing to parse, nothing to do.
-        result = {"changed": False, "commands": [],
-                  "counts": {"create": 0, "modify": 0, "delete": 0, "unchanged": len(before)},
-                  "before": before}
-        if diff:
-            result["diff"] = {"prepared": ""}
-        return _with_notes(result, ["%s line %d: %s" % (src, n, note) for n, note in snap.note_lines])
+    result = {"changed": False, "commands": [],
+              "counts": {"create": 0, "modify": 0, "delete": 0, "unchanged": len(before)},
+              "before": before}
+    if diff:
+        result["diff"] = {"prepared": ""}
+    return _with_notes(result, ["%s line %d: %s" % (src, n, note) for n, note in snap.note_lines])
+
+
+def run_from_snapshot(dpif: Dpif, dp: str, params: dict, snap: TableSnapshot, data: bytes, keyless: List[bytes],
+                      numbers: dict, names: Optional[dict], check_mode: bool, diff: bool) -> Optional[dict]:
+    """The run's result by way of ``snap`` when the src file (bytes
+    ``data``) changed, or None when the full path must decide. Parses only
+    the src lines the kept file did not have, and the kept file's lines that
+    are gone (to name the flows they installed)."""
+    state = params["state"]
+    if digest_items(keyless) != snap.kernel:
+        return None
+    keyless.sort()          # by UFID: _installed and _after_plan look flows up in it
+    src = params["src"]
+    before = snap.texts()
+    if before is None:
+        return None
     old_data = snap.src_bytes()
     if old_data is None:
         return None
@@ -882,13 +909,19 @@ def run(params: dict, check_mode: bool, diff: bool) -> dict:
         snap = _snapshot_for(params, dp, numbers)
         keyless = None
         if snap is not None:
-            keyless = keyless_dump(dpif, dp)
             try:
-                if not keyless[1] and snap.load():      # a snapshot never holds a flow without UFID
-                    result = run_from_snapshot(dpif, dp, params, snap, keyless[0], numbers, names, check_mode,
-                                               diff)
+                if snap.load():
+                    data = read_src(params["src"])
+                    result = run_unchanged(dpif, dp, params["src"], snap, data, diff)
                     if result is not None:
                         return result
+                    keyless = keyless_dump(dpif, dp)
+                    if not keyless[1]:      # a snapshot never holds a flow without UFID
+                        result = run_from_snapshot(dpif, dp, params, snap, data, keyless[0], numbers, names,
+                                                   check_mode, diff)
+                        if result is not None:
+                            return result
+                    del data
             finally:
                 snap.close()
         wanted = load_wanted(params, numbers, dp) if (params.get("config") or params.get("src")) else None
