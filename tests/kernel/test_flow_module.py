@@ -319,12 +319,12 @@ def test_src_reruns_from_the_table_snapshot_equal_the_full_path(
         calls["split"] += 1
         return real_split(data)
 
-    monkeypatch.setattr(T, "parse_flow", counting_parse)     # resources.flow imports it where it parses
-    monkeypatch.setattr(F, "load_wanted", counting_load)
     def counting_keyless(*args, into=None):
         calls["kept"] += into is None         # a dump whose flows are kept, not only digested
         return real_keyless(*args, into=into)
 
+    monkeypatch.setattr(T, "parse_flow", counting_parse)     # resources.flow imports it where it parses
+    monkeypatch.setattr(F, "load_wanted", counting_load)
     monkeypatch.setattr(F, "_raw_lines", counting_split)
     monkeypatch.setattr(F, "keyless_dump", counting_keyless)
     last = {}
