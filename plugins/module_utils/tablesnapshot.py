@@ -71,7 +71,8 @@ class TableDigest:
         self.count = 0
 
     def add(self, items: List[bytes]) -> None:
-        """Add the flows ``items``: one pass of C calls, no Python step per flow."""
+        """Add the flows ``items``: hashed and summed by chained C calls,
+        without a Python step per flow (except to strip a tunnel PAD)."""
         pad = TUNNEL_PAD
         if any(map(operator.contains, items, repeat(pad))):
             items = [item[:UFID_LEN] + actions_without_tunnel_pad(item[UFID_LEN:]) if pad in item else item

@@ -921,7 +921,7 @@ def run(params: dict, check_mode: bool, diff: bool) -> dict:
                                                    check_mode, diff)
                         if result is not None:
                             return result
-                    del data
+                    del data        # the full path reads the file again, as it parses it
             finally:
                 snap.close()
         wanted = load_wanted(params, numbers, dp) if (params.get("config") or params.get("src")) else None
