@@ -205,22 +205,6 @@ def _strip_top_level_tunnel_pad(actions: bytes) -> bytes | None:
     in the sandbox."""
     unpack = _HDR.unpack_from
     end = len(actions)
-    if actions.startswith(TUNNEL_PAD, 8) and actions.find(TUNNEL_PAD, 12) < 0:
-        # The kernel's own layout: one PAD, before tun_id, the first field
-        # of a tunnel set that is the first action. The set's other fields
-        # are not walked (a malformed one is stripped all the same, and
-        # equals nothing we send either way); the other actions are.
-        ln, t = unpack(actions, 0)
-        inner_ln, inner_t = unpack(actions, 4)
-        if (t & _TYPE_MASK) == A.ACT_SET and (inner_t & _TYPE_MASK) == K.KEY_TUNNEL \
-                and inner_ln == ln - 4 and 12 <= ln <= end:
-            off = (ln + 3) & ~3
-            while off + 4 <= end:
-                nxt = off + unpack(actions, off)[0]
-                if nxt < off + 4 or nxt > end:
-                    return None
-                off = (nxt + 3) & ~3
-            return _HDR.pack(ln - 4, t) + _HDR.pack(inner_ln - 4, inner_t) + actions[12:] if off >= end else None
     out = []
     kept = 0            # actions[:kept] is in out
     off = 0
