@@ -540,12 +540,10 @@ def _snapshot_for(params: dict, dp: str, port_numbers: dict) -> Optional[TableSn
     return TableSnapshot.for_datapath(dp, _context(params, port_numbers))
 
 
-def run_unchanged(dpif: Dpif, dp: str, src: str, snap: TableSnapshot, data: bytes, diff: bool) -> Optional[dict]:
-    """The result of a run whose src file (bytes ``data``) is the one
-    ``snap`` kept, over the table it left: nothing to parse, nothing to do.
-    None when the file or the table is another."""
-    if hashlib.sha256(data).digest() != snap.src:
-        return None
+def run_unchanged(dpif: Dpif, dp: str, src: str, snap: TableSnapshot, diff: bool) -> Optional[dict]:
+    """The result of a run whose src file is the one ``snap`` kept, over
+    the table it left: nothing to parse, nothing to do. None when the table
+    is another (the full path decides)."""
     digest = TableDigest()
     anonymous = keyless_dump(dpif, dp, into=digest)[1]
     if anonymous or digest.digest() != snap.kernel:     # a snapshot never holds a flow without UFID
@@ -912,15 +910,16 @@ def run(params: dict, check_mode: bool, diff: bool) -> dict:
             try:
                 if snap.load():
                     data = read_src(params["src"])
-                    result = run_unchanged(dpif, dp, params["src"], snap, data, diff)
+                    if hashlib.sha256(data).digest() == snap.src:
+                        result = run_unchanged(dpif, dp, params["src"], snap, diff)
+                    else:
+                        keyless = keyless_dump(dpif, dp)
+                        result = None
+                        if not keyless[1]:      # a snapshot never holds a flow without UFID
+                            result = run_from_snapshot(dpif, dp, params, snap, data, keyless[0], numbers, names,
+                                                       check_mode, diff)
                     if result is not None:
                         return result
-                    keyless = keyless_dump(dpif, dp)
-                    if not keyless[1]:      # a snapshot never holds a flow without UFID
-                        result = run_from_snapshot(dpif, dp, params, snap, data, keyless[0], numbers, names,
-                                                   check_mode, diff)
-                        if result is not None:
-                            return result
                     del data        # the full path reads the file again, as it parses it
             finally:
                 snap.close()
