@@ -73,16 +73,28 @@ class TableDigest:
     def add(self, items: List[bytes]) -> None:
         """Add the flows ``items``: hashed and summed by chained C calls,
         without a Python step per flow (except to strip a tunnel PAD)."""
-        pad = TUNNEL_PAD
-        if any(map(operator.contains, items, repeat(pad))):
-            items = [item[:UFID_LEN] + actions_without_tunnel_pad(item[UFID_LEN:]) if pad in item else item
-                     for item in items]
-        self.total += sum(map(_as_number, map(_digest_of, map(hashlib.sha256, items))))
+        self.total += _sum_of(items)
         self.count += len(items)
+
+    def remove(self, items: List[bytes]) -> None:
+        """Take out flows ``items`` that were added: the digest of the table
+        without them. A run that changed a few flows of a digested table
+        gets the digest of the table it leaves from the one it found, without
+        keeping the table's flows."""
+        self.total -= _sum_of(items)
+        self.count -= len(items)
 
     def digest(self) -> bytes:
         total = (self.total & _MOD_MASK).to_bytes(32, "little")
         return hashlib.sha256(_COUNT.pack(self.count) + total).digest()
+
+
+def _sum_of(items: List[bytes]) -> int:
+    pad = TUNNEL_PAD
+    if any(map(operator.contains, items, repeat(pad))):
+        items = [item[:UFID_LEN] + actions_without_tunnel_pad(item[UFID_LEN:]) if pad in item else item
+                 for item in items]
+    return sum(map(_as_number, map(_digest_of, map(hashlib.sha256, items))))
 
 
 def digest_items(items: List[bytes]) -> bytes:
@@ -111,6 +123,7 @@ class TableSnapshot:
         self.notes: Dict[bytes, tuple] = {}     # src line (as in the file) -> fix-up notes
         self.note_lines: List[tuple] = []       # (line number, note) in that src file
         self._fh = None
+        self._texts_at = 0                      # where the text frame starts in the file
 
     @classmethod
     def for_datapath(cls, datapath: str, context: tuple, directory: Optional[str] = None) -> TableSnapshot:
@@ -142,6 +155,7 @@ class TableSnapshot:
             self.close()
             return False
         self.kernel, self.src, self.notes, self.note_lines = kernel, src, notes, note_lines
+        self._texts_at = self._fh.tell()
         return True
 
     def _raw_frame(self) -> bytes:
@@ -165,8 +179,9 @@ class TableSnapshot:
 
     def texts(self) -> Optional[List[str]]:
         """The table's text, sorted; None if the file cannot be read. Call
-        after a successful :meth:`load`, before :meth:`src_bytes`."""
+        after a successful :meth:`load`, before :meth:`close`."""
         try:
+            self._fh.seek(self._texts_at)
             (size,) = _FRAME.unpack(self._fh.read(_FRAME.size))
             if size > os.fstat(self._fh.fileno()).st_size - self._fh.tell():
                 return None
@@ -176,11 +191,15 @@ class TableSnapshot:
 
     def src_bytes(self) -> Optional[bytes]:
         """The src file the table came from, as it was; None if unreadable.
-        Call after :meth:`texts`."""
+        Call after a successful :meth:`load`, before :meth:`close`; the
+        text frame is skipped, not read."""
         try:
-            return self._next()
-        finally:
-            self.close()
+            self._fh.seek(self._texts_at)
+            (size,) = _FRAME.unpack(self._fh.read(_FRAME.size))
+            self._fh.seek(size, os.SEEK_CUR)
+        except (OSError, ValueError, struct.error, AttributeError):
+            return None
+        return self._next()
 
     def close(self) -> None:
         if self._fh is not None:

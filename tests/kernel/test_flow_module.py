@@ -305,7 +305,7 @@ def test_src_reruns_from_the_table_snapshot_equal_the_full_path(
     dp = fdp
     src = tmp_path / "t.flows"
     calls = {"parse": 0, "full": 0, "split": 0, "kept": 0}
-    real_parse, real_load, real_split, real_keyless = T.parse_flow, F.load_wanted, F._raw_lines, F.keyless_dump
+    real_parse, real_load, real_split, real_digest = T.parse_flow, F.load_wanted, F._raw_lines, F.digest_dump
 
     def counting_parse(text, **kw):
         calls["parse"] += 1
@@ -319,14 +319,15 @@ def test_src_reruns_from_the_table_snapshot_equal_the_full_path(
         calls["split"] += 1
         return real_split(data)
 
-    def counting_keyless(*args, into=None):
-        calls["kept"] += into is None         # a dump whose flows are kept, not only digested
-        return real_keyless(*args, into=into)
+    def counting_digest(*args, **kw):
+        kept, anonymous = real_digest(*args, **kw)
+        calls["kept"] += len(kept)            # flows of the dump kept, not only digested
+        return kept, anonymous
 
     monkeypatch.setattr(T, "parse_flow", counting_parse)     # resources.flow imports it where it parses
     monkeypatch.setattr(F, "load_wanted", counting_load)
     monkeypatch.setattr(F, "_raw_lines", counting_split)
-    monkeypatch.setattr(F, "keyless_dump", counting_keyless)
+    monkeypatch.setattr(F, "digest_dump", counting_digest)
     last = {}
 
     def step(lines, state="overridden"):
@@ -366,7 +367,7 @@ def test_src_reruns_from_the_table_snapshot_equal_the_full_path(
     assert res["counts"] == {"create": 0, "modify": 3, "delete": 0, "unchanged": 197}
     assert (full, parsed) == (False, 6)
     assert last["split"] == 0           # edited in place: the files were compared line against line
-    assert last["kept"] == 1            # another file: the dump's flows are kept, to plan from
+    assert last["kept"] == 3            # another file: of the dump, only the 3 changed lines' flows are kept
 
     # In place too: two lines swapped (one with a note, which follows it) and
     # a line with a note turned into another flow with a note.

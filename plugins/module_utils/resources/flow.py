@@ -22,7 +22,7 @@ import hashlib
 import os
 from itertools import islice
 from operator import itemgetter
-from typing import TYPE_CHECKING, Dict, Iterator, List, Optional, Tuple
+from typing import TYPE_CHECKING, Dict, FrozenSet, Iterator, List, Optional, Tuple
 
 from ansible_collections.dpif.ovs.plugins.module_utils import planner
 from ansible_collections.dpif.ovs.plugins.module_utils.dpif.frontend import Dpif
@@ -35,7 +35,6 @@ from ansible_collections.dpif.ovs.plugins.module_utils.odp.model import Flow, ca
 from ansible_collections.dpif.ovs.plugins.module_utils.odp.rules import check_encoded_size, validate
 from ansible_collections.dpif.ovs.plugins.module_utils.odp.wire import decode_flow, encode_attrs
 from ansible_collections.dpif.ovs.plugins.module_utils.tablesnapshot import (
-    UFID_LEN,
     TableDigest,
     TableSnapshot,
     digest_items,
@@ -247,12 +246,9 @@ def _context(params: dict, port_numbers: Optional[dict]) -> tuple:
     return (params.get("fix", True), tuple(sorted((port_numbers or {}).items())), bool(params.get("names")))
 
 
-def read_table(dpif: Dpif, dp: str, wanted: Optional[Wanted],
-               keyless: Optional[Tuple[List[bytes], bool]] = None) -> Dict[bytes, planner.HaveFlow]:
+def read_table(dpif: Dpif, dp: str, wanted: Optional[Wanted]) -> Dict[bytes, planner.HaveFlow]:
     """The installed flows keyed by identity. Flows we installed (their UFID
-    is a wanted one) are not decoded: the UFID already says what they match.
-    ``keyless``: the key-less dump this run already made, as
-    :func:`keyless_dump` returns it (no counters: not for clear_stats)."""
+    is a wanted one) are not decoded: the UFID already says what they match."""
     known = wanted.by_ufid if wanted is not None else {}
     have = {}
     HaveFlow = planner.HaveFlow
@@ -266,22 +262,13 @@ def read_table(dpif: Dpif, dp: str, wanted: Optional[Wanted],
     # is read again, whole, by a second dump (the kernel leaves out the mask
     # of key-identified flows too, when asked to omit keys).
     foreign = False
-    if keyless is not None:
-        items, foreign = keyless
-        for item in items:
-            w = known.get(item[:UFID_LEN])
-            if w is not None:
-                have[w.ufid] = HaveFlow(w.ufid, w.ufid, w.key, w.mask, item[UFID_LEN:])
-            else:
-                foreign = True
-    else:
-        for df in dpif.flow_dump(dp, keys=False):
-            w = known.get(df.ufid) if df.ufid is not None else None
-            if w is not None:
-                have[w.ufid] = HaveFlow(w.ufid, w.ufid, w.key, w.mask, df.actions or b"", df.stats.packets,
-                                        df.stats.bytes)
-            else:
-                foreign = True
+    for df in dpif.flow_dump(dp, keys=False):
+        w = known.get(df.ufid) if df.ufid is not None else None
+        if w is not None:
+            have[w.ufid] = HaveFlow(w.ufid, w.ufid, w.key, w.mask, df.actions or b"", df.stats.packets,
+                                    df.stats.bytes)
+        else:
+            foreign = True
     if foreign:
         for df in dpif.flow_dump(dp):
             if df.ufid is None or df.ufid not in known:
@@ -289,32 +276,35 @@ def read_table(dpif: Dpif, dp: str, wanted: Optional[Wanted],
     return have
 
 
-def keyless_dump(dpif: Dpif, dp: str, into: Optional[TableDigest] = None) -> Tuple[List[bytes], bool]:
-    """The table as a key-less dump reports it: each UFID flow as its UFID
-    followed by its action bytes, and whether flows without a UFID (only a
-    full dump names those) were left out. Only these bytes are kept: 100k
-    dumped-flow objects held at once cost seconds of page faults in the
-    sandbox, streamed they cost a tenth of that. With ``into``, the flows
-    are added to that digest KEYLESS_SLICE at a time and none is kept (the
-    list returned is empty): all a no-change run needs."""
+def digest_dump(dpif: Dpif, dp: str, digest: TableDigest,
+                keep: FrozenSet[bytes] = frozenset()) -> Tuple[Dict[bytes, bytes], bool]:
+    """Add the table to ``digest`` as a key-less dump reports it: each UFID
+    flow as its UFID followed by its action bytes, KEYLESS_SLICE flows at a
+    time. None of it is kept but the actions of the flows whose UFID is in
+    ``keep``: 100k flows held at once cost seconds of page faults in the
+    sandbox, streamed they cost a tenth of that. Returns those actions by
+    UFID, and whether flows without a UFID (only a full dump names those;
+    a snapshot never holds one) were left out."""
     items = []
     append = items.append
+    kept = {}
     anonymous = False
     for ufid, _key, _mask, actions in dpif.flow_dump_payloads(dp, keys=False):
         if ufid is None:
             anonymous = True
-        else:
-            append(ufid + actions if actions else ufid)
-            if into is not None and len(items) == KEYLESS_SLICE:
-                into.add(items)
-                items.clear()
-    if into is not None:
-        into.add(items)
-        items.clear()
-    return items, anonymous
+            continue
+        actions = actions or b""
+        append(ufid + actions)
+        if ufid in keep:
+            kept[ufid] = actions
+        if len(items) == KEYLESS_SLICE:
+            digest.add(items)
+            items.clear()
+    digest.add(items)
+    return kept, anonymous
 
 
-#: Flows added to a digest at a time by :func:`keyless_dump`.
+#: Flows added to a digest at a time by :func:`digest_dump`.
 KEYLESS_SLICE = 1024
 
 
@@ -545,8 +535,8 @@ def run_unchanged(dpif: Dpif, dp: str, src: str, snap: TableSnapshot, diff: bool
     the table it left: nothing to parse, nothing to do. None when the table
     is another (the full path decides)."""
     digest = TableDigest()
-    anonymous = keyless_dump(dpif, dp, into=digest)[1]
-    if anonymous or digest.digest() != snap.kernel:     # a snapshot never holds a flow without UFID
+    anonymous = digest_dump(dpif, dp, digest)[1]
+    if anonymous or digest.digest() != snap.kernel:
         return None
     before = snap.texts()
     if before is None:
@@ -559,20 +549,15 @@ def run_unchanged(dpif: Dpif, dp: str, src: str, snap: TableSnapshot, diff: bool
     return _with_notes(result, ["%s line %d: %s" % (src, n, note) for n, note in snap.note_lines])
 
 
-def run_from_snapshot(dpif: Dpif, dp: str, params: dict, snap: TableSnapshot, data: bytes, keyless: List[bytes],
+def run_from_snapshot(dpif: Dpif, dp: str, params: dict, snap: TableSnapshot, data: bytes,
                       numbers: dict, names: Optional[dict], check_mode: bool, diff: bool) -> Optional[dict]:
     """The run's result by way of ``snap`` when the src file (bytes
     ``data``) changed, or None when the full path must decide. Parses only
     the src lines the kept file did not have, and the kept file's lines that
-    are gone (to name the flows they installed)."""
+    are gone (to name the flows they installed); of the dump, it keeps only
+    those lines' flows, and it digests the rest as it comes."""
     state = params["state"]
-    if digest_items(keyless) != snap.kernel:
-        return None
-    keyless.sort()          # by UFID: _installed and _after_plan look flows up in it
     src = params["src"]
-    before = snap.texts()
-    if before is None:
-        return None
     old_data = snap.src_bytes()
     if old_data is None:
         return None
@@ -608,24 +593,33 @@ def run_from_snapshot(dpif: Dpif, dp: str, params: dict, snap: TableSnapshot, da
             return None                 # two new lines are one flow
         if w.ufid in wanted.flow_notes:
             new_notes[raw] = wanted.flow_notes[w.ufid]
-    # Gone lines: the flows they installed, as installed.
+    # Gone lines: the flows they installed.
     was = Wanted(fix)
-    have = {}
     for n, raw in gone:
         line = _flow_line(raw, src, n)
         if line is None:
             continue
         try:
-            o = was.add(parse_flow(line, port_numbers=numbers), n, line)
+            was.add(parse_flow(line, port_numbers=numbers), n, line)
         except DpifError:
             return None
-        actions = _installed(keyless, o.ufid)
+    digest = TableDigest()
+    installed, anonymous = digest_dump(dpif, dp, digest, frozenset(
+        [o.ufid for o in was.flows] + [w.ufid for w in wanted.flows]))
+    if anonymous or digest.digest() != snap.kernel:
+        return None
+    have = {}
+    for o in was.flows:
+        actions = installed.get(o.ufid)
         if actions is None:
             return None
         have[o.ufid] = planner.HaveFlow(o.ufid, o.ufid, o.key, o.mask, actions)
     for w in wanted.flows:
-        if w.ufid not in have and _installed(keyless, w.ufid) is not None:
+        if w.ufid not in have and w.ufid in installed:
             return None                 # a second listing of a kept line's flow
+    before = snap.texts()
+    if before is None:
+        return None
     old_text = {}
     for o in was.flows:
         text = _text_in(before, o, have[o.ufid], names)
@@ -672,7 +666,7 @@ def run_from_snapshot(dpif: Dpif, dp: str, params: dict, snap: TableSnapshot, da
         pass                            # nothing was done: the snapshot still holds
     elif len(before) - len(p.delete) + len(p.create) == kept + len(wanted.flows):
         # The table is the new file's flows, one per line, nothing else.
-        snap.save(digest_items(_after_plan(keyless, p)), data, after, notes, note_lines)
+        snap.save(_digest_after(digest, p), data, after, notes, note_lines)
     elif p.changed:
         snap.discard()                  # a table no file describes
     # else: the table is as the snapshot says, which stays true for the kept file
@@ -786,12 +780,14 @@ def _repeats_a_flow(raw_lines: List[bytes], src: str) -> bool:
     return False
 
 
-def _installed(items: List[bytes], ufid: bytes) -> Optional[bytes]:
-    """The actions of flow ``ufid`` in sorted key-less dump ``items``, or None."""
-    k = bisect.bisect_left(items, ufid)
-    if k < len(items) and items[k][:UFID_LEN] == ufid:
-        return items[k][UFID_LEN:]
-    return None
+def _digest_after(digest: TableDigest, p: planner.Plan) -> bytes:
+    """The digest of the table ``digest`` holds, as it will be after ``p``
+    (whose installed flows are all in it, as dumped)."""
+    digest.remove([h.ident + h.actions for h in p.delete])
+    digest.remove([m.have.ident + m.have.actions for m in p.modify])
+    digest.add([m.have.ident + m.actions for m in p.modify])
+    digest.add([w.ufid + w.actions for w in p.create])
+    return digest.digest()
 
 
 def _after_plan(items: List[bytes], p: planner.Plan) -> List[bytes]:
@@ -905,7 +901,6 @@ def run(params: dict, check_mode: bool, diff: bool) -> dict:
         if state == "gathered":
             return {"changed": False, "gathered": gather(dpif, dp, names)}
         snap = _snapshot_for(params, dp, numbers)
-        keyless = None
         if snap is not None:
             try:
                 if snap.load():
@@ -913,11 +908,7 @@ def run(params: dict, check_mode: bool, diff: bool) -> dict:
                     if hashlib.sha256(data).digest() == snap.src:
                         result = run_unchanged(dpif, dp, params["src"], snap, diff)
                     else:
-                        keyless = keyless_dump(dpif, dp)
-                        result = None
-                        if not keyless[1]:      # a snapshot never holds a flow without UFID
-                            result = run_from_snapshot(dpif, dp, params, snap, data, keyless[0], numbers, names,
-                                                       check_mode, diff)
+                        result = run_from_snapshot(dpif, dp, params, snap, data, numbers, names, check_mode, diff)
                     if result is not None:
                         return result
                     del data        # the full path reads the file again, as it parses it
@@ -927,7 +918,7 @@ def run(params: dict, check_mode: bool, diff: bool) -> dict:
         if wanted is None and state != "deleted":
             raise DpifError(errno.EINVAL, "check arguments", "datapath '%s'" % dp,
                             "state %s needs config or src (an empty list would be a flush: use state deleted)" % state)
-        have = read_table(dpif, dp, wanted, keyless)
+        have = read_table(dpif, dp, wanted)
         p = planner.plan(wanted.flows if wanted else [], have, state, params.get("clear_stats", False))
         texts = table_texts(have, wanted, names)
         before = sorted(texts.values())

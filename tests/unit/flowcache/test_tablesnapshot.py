@@ -42,8 +42,8 @@ def test_digest_ignores_order_and_sees_every_change():
 
 @pytest.mark.parametrize("per_call", [1, 2, 1000])
 def test_a_digest_fed_in_pieces_is_the_digest_of_the_whole(per_call):
-    """keyless_dump(into=...) feeds a dump a slice at a time: any split,
-    and any order, digests as the whole list does."""
+    """digest_dump feeds a dump a slice at a time: any split, and any
+    order, digests as the whole list does."""
     flows = _flows(*("in_port(%d),eth(),eth_type(0x0800),ipv4(dst=10.0.0.%d,frag=no) %d" % (1 + i % 3, i, 2 + i % 5)
                      for i in range(50)))
     items = [f.ufid + f.actions for f in flows]
@@ -131,3 +131,56 @@ def test_lines_are_read_back_across_piece_edges(tmp_path):
         fh.seek(4)
         assert T._read_lines(fh, len(data), piece) == text.split("\n")
         assert fh.read() == b"TAIL"
+
+
+def _padded(actions):
+    """``actions`` as the kernel may echo them: an empty tunnel PAD first in each set(tunnel)."""
+    return encode_attrs(tuple(
+        (t, tuple((kt, ((K.TUN_PAD, b""),) + kp) if kt == K.KEY_TUNNEL else (kt, kp) for kt, kp in p))
+        if t == A.ACT_SET else (t, p) for t, p in decode_attrs(actions, CTX_ACTIONS)))
+
+
+@pytest.mark.parametrize("state", ["merged", "replaced", "overridden"])
+def test_the_digest_after_a_plan_is_the_digest_of_the_table_it_leaves(state):
+    """A changed-src run keeps only the dump's flows its changed lines name:
+    the digest it records is the found table's, with the plan's deletes,
+    modifies and creates taken out and put in. It must equal the digest of
+    the whole table after the plan, including for flows dumped with a PAD."""
+    from ansible_collections.dpif.ovs.plugins.module_utils import planner
+    lines = ["in_port(%d),eth(),eth_type(0x0800),ipv4(dst=10.0.1.%d,frag=no) %d" % (1 + i % 3, i, 2 + i % 5)
+             for i in range(12)]
+    flows = _flows(*(lines + [TUNNEL]))
+    # Installed: as listed, but flow 2 and the tunnel flow (echoed with a PAD) carry other actions.
+    dumped = {f.ufid: f.actions for f in flows}
+    other = _flows("in_port(1),eth(),eth_type(0x0800),ipv4(dst=10.0.1.2,frag=no) 7")[0].actions
+    dumped[flows[2].ufid] = other
+    dumped[flows[-1].ufid] = _padded(other)
+    have = dict((f.ufid, planner.HaveFlow(f.ufid, f.ufid, f.key, f.mask, dumped[f.ufid])) for f in flows)
+    # Wanted: flows 0-5 and the tunnel flow as listed, two new flows; 6-11 not listed.
+    new = _flows("in_port(2),eth(),eth_type(0x0800),ipv4(dst=10.0.9.1,frag=no) 2",
+                 "in_port(2),eth(),eth_type(0x0800),ipv4(dst=10.0.9.2,frag=no) 3")
+    p = planner.plan(flows[:6] + flows[-1:] + new, have, state)
+    assert len(p.modify) == 2 and len(p.create) == 2 and len(p.delete) == (6 if state == "overridden" else 0)
+    items = [ufid + actions for ufid, actions in dumped.items()]
+    found = T.TableDigest()
+    found.add(items)
+    assert F._digest_after(found, p) == T.digest_items(F._after_plan(sorted(items), p))
+    # And that is the table the kernel will report: the modified flows with their new actions.
+    left = dict(dumped)
+    for h in p.delete:
+        del left[h.ident]
+    for m in p.modify:
+        left[m.have.ident] = m.actions
+    left.update((w.ufid, w.actions) for w in p.create)
+    assert table_digest(left) == T.digest_items(F._after_plan(sorted(items), p))
+
+
+def test_removing_flows_is_adding_them_undone():
+    flows = _flows(*("in_port(1),eth(),eth_type(0x0800),ipv4(dst=10.0.2.%d,frag=no) 2" % i for i in range(10)))
+    items = [f.ufid + f.actions for f in flows]
+    acc = T.TableDigest()
+    acc.add(items)
+    acc.remove(items[3:7])
+    assert acc.digest() == T.digest_items(items[:3] + items[7:])
+    acc.add(items[3:7])
+    assert acc.digest() == T.digest_items(items)
