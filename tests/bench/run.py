@@ -29,7 +29,9 @@ add-flows, and mod-flows (half a minute each at 100k), run once. The two
 dump+print rows are the flow language's decode+print, without a task's
 start-up; they and dump-flows run three times, interleaved, best of each.
 The floor is pre-encoded flow messages sent in batches of 64 through the
-provider (no parsing, no planning).
+provider (no parsing, no planning). The exit floor (exit_floor.py) is what
+returning the table's lines alone takes a task, with no kernel work: it
+bounds the no-change, change and gathered rows from below.
 
 This is a benchmark, not a test: it prints numbers and targets; it fails only
 when a run does not do what it should (wrong counts, errors).
@@ -93,6 +95,18 @@ def module(args, workdir):
     if result.get("failed"):
         raise SystemExit("module failed: %s" % result.get("msg"))
     return seconds, usage.ru_maxrss / 1024.0, result
+
+
+def exit_floor(mode, lines_path, workdir):
+    """exit_floor.py in a fresh process: seconds to return the lines alone."""
+    path = os.path.join(workdir, "floor-args.json")
+    with open(path, "w") as fh:
+        json.dump({"ANSIBLE_MODULE_ARGS": {"datapath": DP, "state": "gathered"}}, fh)
+    env = dict(os.environ, PYTHONPATH=COLL_ROOT)
+    t0 = time.perf_counter()
+    subprocess.run([sys.executable, os.path.join(HERE, "exit_floor.py"), path, mode, lines_path], check=True,
+                   stdout=subprocess.DEVNULL, env=env)
+    return time.perf_counter() - t0
 
 
 def playbook(args, workdir):
@@ -206,6 +220,8 @@ def bench(count, workdir, e2e):
     restore = {"datapath": DP, "src": table, "state": "replaced"}
     gathered = {"datapath": DP, "state": "gathered"}
     same, changed, gath, dump = [], [], [], []
+    floors = {"gathered": [], "before": [], "before_after": []}
+    lines_path = os.path.join(workdir, "lines-%d.txt" % count)
     for _round in range(ROUNDS):
         dump.append(timed("ovs-dpctl dump-flows %s" % DP))
         t, rss_same, res = module(install, workdir)
@@ -221,6 +237,10 @@ def bench(count, workdir, e2e):
         if len(res["gathered"]) != count:
             raise SystemExit("gathered %d flows, not %d" % (len(res["gathered"]), count))
         gath.append((t, rss))
+        with open(lines_path, "w") as fh:
+            fh.write("\n".join(res["gathered"]))
+        for mode, times in floors.items():
+            times.append(exit_floor(mode, lines_path, workdir))
     best_dump = min(dump)
     t_same, rss = min(same)
     rows.append(("no-change run", t_same, dp_mod, "mod-flows", 0.25, rss))
@@ -232,6 +252,7 @@ def bench(count, workdir, e2e):
     rows.extend(decode_print_rows(count))
     rounds = [("dump-flows", dump), ("no-change", [t for t, _rss in same]),
               ("change 1%", [t for t, _rss in changed]), ("gathered", [t for t, _rss in gath])]
+    rounds.extend(("exit floor " + mode, times) for mode, times in floors.items())
     e2e_times = {}
     if e2e:
         sh("ovs-dpctl del-flows %s" % DP)
@@ -240,7 +261,9 @@ def bench(count, workdir, e2e):
         e2e_times["change 1%% (%d modified)" % n_changed] = playbook(change, workdir)
         e2e_times["gathered"] = playbook({"datapath": DP, "state": "gathered"}, workdir)
     floor_s = floor(table, 64)
-    return rows, e2e_times, floor_s, dp_add, rounds
+    exit_floors = dict((mode, min(times)) for mode, times in floors.items())
+    exit_floors["dump-flows"] = best_dump
+    return rows, e2e_times, floor_s, dp_add, rounds, exit_floors
 
 
 def main():
@@ -255,7 +278,7 @@ def main():
         "row", "flows", "ours s", "peer s", "ratio", "target", "", "e2e pb s", "RSS MB")
     with tempfile.TemporaryDirectory() as workdir:
         for count in [int(x) for x in opts.sizes.split(",")]:
-            rows, e2e, floor_s, dp_add, rounds = bench(count, workdir, not opts.no_playbook)
+            rows, e2e, floor_s, dp_add, rounds, ef = bench(count, workdir, not opts.no_playbook)
             print()
             print(header)
             for name, ours, peer, peer_name, target, rss in rows:
@@ -266,6 +289,11 @@ def main():
                     "%.1f" % e2e[name] if name in e2e else "-", "%.0f" % rss if rss else "-", peer_name))
             print("%-26s %8d %10.2f %8.2f %7.2f %7s  %-6s   (pre-encoded, batches of 64, vs add-flows)" % (
                 "floor", count, floor_s, dp_add, floor_s / dp_add, "", ""))
+            print("exit floor (start, AnsibleModule, the lines read and returned, nothing else): "
+                  "gathered's %.2f s = %.2fx dump-flows; before %.2f s = %.2fx dump-flows; "
+                  "before+after %.2f s = %.2fx before alone" % (
+                      ef["gathered"], ef["gathered"] / ef["dump-flows"], ef["before"], ef["before"] / ef["dump-flows"],
+                      ef["before_after"], ef["before_after"] / ef["before"]))
             print("rounds (s): " + "; ".join("%s %s" % (name, " ".join("%.2f" % t for t in times))
                                              for name, times in rounds))
     sh("ovs-dpctl del-dp %s" % DP)
