@@ -213,25 +213,6 @@ def read_src(src: str) -> bytes:
         raise DpifError(exc.errno or errno.EIO, "read flows", "src '%s'" % src, exc.strerror) from None
 
 
-def src_sha256(src: str, piece: int = 1 << 20) -> bytes:
-    """The SHA-256 of the src file, read ``piece`` bytes at a time into one
-    buffer. A re-run of the kept file needs no more of it; read whole, a
-    100k-line file is 11 MB of fresh pages (2.7k page faults, 0.2-0.5 s in
-    the sandbox) that the rest of the run does not reuse."""
-    digest = hashlib.sha256()
-    buf = bytearray(piece)
-    view = memoryview(buf)
-    try:
-        with open(src, "rb", buffering=0) as fh:
-            n = fh.readinto(buf)
-            while n:
-                digest.update(view[:n])
-                n = fh.readinto(buf)
-    except OSError as exc:
-        raise DpifError(exc.errno or errno.EIO, "read flows", "src '%s'" % src, exc.strerror) from None
-    return digest.digest()
-
-
 def src_lines(data: bytes, src: str) -> Tuple[List[str], List[int]]:
     """The flow lines of a src file's bytes (:func:`_flow_line`) and their line numbers."""
     lines, nums = [], []
@@ -923,13 +904,14 @@ def run(params: dict, check_mode: bool, diff: bool) -> dict:
         if snap is not None:
             try:
                 if snap.load():
-                    if src_sha256(params["src"]) == snap.src:
+                    data = read_src(params["src"])
+                    if hashlib.sha256(data).digest() == snap.src:
                         result = run_unchanged(dpif, dp, params["src"], snap, diff)
                     else:
-                        result = run_from_snapshot(dpif, dp, params, snap, read_src(params["src"]), numbers, names,
-                                                   check_mode, diff)
+                        result = run_from_snapshot(dpif, dp, params, snap, data, numbers, names, check_mode, diff)
                     if result is not None:
                         return result
+                    del data        # the full path reads the file again, as it parses it
             finally:
                 snap.close()
         wanted = load_wanted(params, numbers, dp) if (params.get("config") or params.get("src")) else None

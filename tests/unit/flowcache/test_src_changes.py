@@ -1,16 +1,12 @@
 """Comparing an edited src with the kept one in place (resources.flow._changed_lines):
 whenever it answers, it answers as comparing the two files' sets of lines would, except
 that a line repeating one the files share counts as added (run_from_snapshot then finds
-its flow listed twice and takes the full path, as it does for any repeated flow). And the
-hash that tells a re-run whether its src is the kept one, read in pieces."""
+its flow listed twice and takes the full path, as it does for any repeated flow)."""
 
-import errno
-import hashlib
 import random
 
 import pytest
 
-from ansible_collections.dpif.ovs.plugins.module_utils.errors import DpifError
 from ansible_collections.dpif.ovs.plugins.module_utils.resources import flow as F
 
 
@@ -118,22 +114,3 @@ def test_a_line_repeating_a_shared_one_counts_as_added():
     new = b"flow 1\n" + b"\n".join(b"flow %d" % i for i in range(1, 200))
     added, gone, moved, differ = F._changed_lines(old, new)
     assert (added, gone, moved, differ) == ([(1, b"flow 1")], [(1, b"flow 0")], [], {1})
-
-
-@pytest.mark.parametrize("size", [0, 1, 99, 100, 101, 350])
-def test_the_src_hash_read_in_pieces_is_the_hash_of_the_file(tmp_path, size):
-    """A re-run hashes its src a piece at a time (it keeps none of it): any
-    size, on or off a piece boundary, hashes as the whole bytes do."""
-    path = tmp_path / "t.flows"
-    data = bytes(range(256)) * 2
-    path.write_bytes(data[:size])
-    assert F.src_sha256(str(path), piece=100) == hashlib.sha256(data[:size]).digest()
-    assert F.src_sha256(str(path)) == hashlib.sha256(data[:size]).digest()
-
-
-def test_an_unreadable_src_says_which_file(tmp_path):
-    missing = str(tmp_path / "gone.flows")
-    with pytest.raises(DpifError) as caught:
-        F.src_sha256(missing)
-    assert caught.value.errno == errno.ENOENT
-    assert "src '%s'" % missing in str(caught.value) and "No such file" in str(caught.value)
