@@ -13,13 +13,15 @@ flow per line, nothing else), we keep:
 * the table's text, sorted (``before``/``after`` of a run);
 * the src file's bytes, and the fix-up notes of its lines that had some.
 
-The next run dumps the table without keys (cheap) and compares digests.
-Equal digests mean the kernel still holds exactly that table: a file with
-the same bytes has nothing to do (that run digests the dump as it comes and
-keeps none of it), and otherwise only the lines that differ from the kept
-file need parsing and planning (``resources.flow``). Any
-other digest, and the run takes the full path: a snapshot can make a run
-faster, never different.
+The next run dumps the table without keys (cheap), digesting it as it
+comes, and compares digests. Equal digests mean the kernel still holds
+exactly that table: a file with the same bytes has nothing to do, and
+otherwise only the lines that differ from the kept file need parsing and
+planning (``resources.flow``); of the dump, that run keeps only those
+lines' flows, and it records the digest of the table it leaves as the one
+it found with the plan's flows taken out and put in. Any other digest, and
+the run takes the full path: a snapshot can make a run faster, never
+different.
 
 Like :mod:`.flowcache`, a snapshot is valid only within its context (the
 checking options, the port-name map, the ``names`` option) and the code
