@@ -160,10 +160,16 @@ class TableSnapshot:
         self._texts_at = self._fh.tell()
         return True
 
-    def _raw_frame(self) -> bytes:
+    def _frame_size(self) -> int:
+        """Read the length of the frame at the file's position; EOFError
+        when the file is shorter than the frame."""
         (size,) = _FRAME.unpack(self._fh.read(_FRAME.size))
         if size > os.fstat(self._fh.fileno()).st_size - self._fh.tell():
             raise EOFError("snapshot cut short")
+        return size
+
+    def _raw_frame(self) -> bytes:
+        size = self._frame_size()
         data = self._fh.read(size)
         if len(data) != size:
             raise EOFError("snapshot cut short")
@@ -172,22 +178,12 @@ class TableSnapshot:
     def _frame(self):
         return marshal.loads(self._raw_frame())
 
-    def _next(self) -> Optional[bytes]:
-        """The next frame's bytes, or None when the file is cut short."""
-        try:
-            return self._raw_frame()
-        except (OSError, EOFError, ValueError, struct.error, AttributeError):
-            return None
-
     def texts(self) -> Optional[List[str]]:
         """The table's text, sorted; None if the file cannot be read. Call
         after a successful :meth:`load`, before :meth:`close`."""
         try:
             self._fh.seek(self._texts_at)
-            (size,) = _FRAME.unpack(self._fh.read(_FRAME.size))
-            if size > os.fstat(self._fh.fileno()).st_size - self._fh.tell():
-                return None
-            return _read_lines(self._fh, size)
+            return _read_lines(self._fh, self._frame_size())
         except (OSError, EOFError, UnicodeDecodeError, struct.error, AttributeError):
             return None
 
@@ -197,11 +193,10 @@ class TableSnapshot:
         text frame is skipped, not read."""
         try:
             self._fh.seek(self._texts_at)
-            (size,) = _FRAME.unpack(self._fh.read(_FRAME.size))
-            self._fh.seek(size, os.SEEK_CUR)
-        except (OSError, ValueError, struct.error, AttributeError):
+            self._fh.seek(self._frame_size(), os.SEEK_CUR)
+            return self._raw_frame()
+        except (OSError, EOFError, ValueError, struct.error, AttributeError):
             return None
-        return self._next()
 
     def close(self) -> None:
         if self._fh is not None:

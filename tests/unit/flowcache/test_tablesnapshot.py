@@ -76,6 +76,8 @@ def test_round_trip_within_its_context_only(tmp_path):
         b"K" * 32, hashlib.sha256(src).digest(), {b"line b": ("a note",)}, [(3, "a note")])
     assert again.texts() == ["text a", "text b"]
     assert again.src_bytes() == src
+    # A changed-src run reads the src frame first, then the text frame.
+    assert again.load() and again.src_bytes() == src and again.texts() == ["text a", "text b"]
     assert not T.TableSnapshot.for_datapath("dp1", CONTEXT, str(tmp_path)).load()
     assert not T.TableSnapshot.for_datapath("dp0", (False,) + CONTEXT[1:], str(tmp_path)).load()
     other_code = T.TableSnapshot.for_datapath("dp0", CONTEXT, str(tmp_path))
