@@ -10,3 +10,9 @@ if not os.path.exists(_link):
     os.symlink(_top, _link)
 if _root not in sys.path:
     sys.path.insert(0, _root)
+
+
+def pytest_runtest_teardown(item):
+    """Each test's cache directory is its own: close the ones it opened."""
+    from ansible_collections.dpif.ovs.plugins.module_utils import privatestore
+    privatestore.forget_dirs()

@@ -32,13 +32,19 @@ import os
 import sys
 
 from ansible_collections.dpif.ovs.plugins.module_utils.errors import DpifError
+from ansible_collections.dpif.ovs.plugins.module_utils.privatestore import check_trusted_path
 from ansible_collections.dpif.ovs.plugins.module_utils.state_schema import ROOT, validate_document
 
 PURGE_DATAPATHS = "dpif_ovs_purge_datapaths"
 
 
 def load_state(path: str) -> dict:
-    """The saved document, with ``flows_file`` pointing at the copy beside it."""
+    """The saved document, with ``flows_file`` pointing at the copy beside it.
+    Root applies it at boot: the file, its flows files and every directory
+    above them must be writable only by root (or whoever runs this), else
+    ValueError says which is not."""
+    path = os.path.abspath(path)
+    _check_trusted(path)
     with open(path) as fh:
         doc = json.load(fh)
     try:
@@ -47,11 +53,20 @@ def load_state(path: str) -> dict:
         problems = []
     if problems:
         raise ValueError("%s is not a valid state document:\n  %s" % (path, "\n  ".join(problems)))
-    base = os.path.dirname(os.path.abspath(path))
+    base = os.path.dirname(path)
     for dp in doc[ROOT]:
         if dp.get("flows_file"):
             dp["flows_file"] = os.path.join(base, "flows", dp["name"] + ".flows")
+            if os.path.lexists(dp["flows_file"]):   # a missing one fails its own step, later
+                _check_trusted(dp["flows_file"])
     return doc
+
+
+def _check_trusted(path: str) -> None:
+    reason = check_trusted_path(path)
+    if reason is not None:
+        raise ValueError("refusing to apply %s: %s, so someone other than root could have written "
+                         "what root would apply" % (path, reason))
 
 
 def plan_steps(doc: dict):

@@ -19,30 +19,40 @@ differ from a parse:
 * each entry: UFID, encoded key, mask and actions, printed text, the fix-up
   notes, and the kernel's echo of the actions when it differs in bytes.
 
-It is only a cache: a missing, unreadable, foreign or corrupt file is
-ignored (and rewritten), and nothing in it describes kernel state. Files are
-written atomically (or appended to), mode 0600, under ``/var/cache/dpif-ovs``
-when writable, else ``~/.cache/dpif-ovs``, one per datapath.
+It is only a cache: a missing, foreign or damaged file is dropped and
+rewritten, never trusted (see :mod:`.privatestore`: a root-only directory,
+files checked with ``fstat``, every frame tagged with a root-only key and
+checked before ``marshal`` reads it, each entry's shape checked when it is
+used), and nothing in it describes kernel state. Files are written
+atomically or appended to (under a lock, and only to the file that was
+loaded), mode 0600, one per datapath.
 """
 
 from __future__ import absolute_import, annotations, division, print_function
 
 __metaclass__ = type
 
+import fcntl
 import hashlib
 import marshal
 import os
 import pkgutil
-import struct
-import tempfile
 from itertools import islice
 from typing import Dict, Optional, Tuple
 
-FORMAT = 3
+from ansible_collections.dpif.ovs.plugins.module_utils.privatestore import (
+    BadFile,
+    FrameReader,
+    FrameWriter,
+    PrivateDir,
+    open_dir,
+)
+
+FORMAT = 4
 _ODP_FILES = ("keys.py", "actions.py", "model.py", "rules.py", "text.py", "wire.py", "printer.py", "__init__.py")
 _SOURCES = (
     ("ansible_collections.dpif.ovs.plugins.module_utils.odp", _ODP_FILES),
-    ("ansible_collections.dpif.ovs.plugins.module_utils", ("flowcache.py",)),
+    ("ansible_collections.dpif.ovs.plugins.module_utils", ("flowcache.py", "privatestore.py")),
 )
 _stamp = None
 
@@ -68,13 +78,12 @@ def code_stamp() -> Optional[str]:
     return _stamp
 
 
-def default_dir() -> str:
-    env = os.environ.get("DPIF_OVS_CACHE_DIR")
-    if env:
-        return env
-    if os.geteuid() == 0:
-        return "/var/cache/dpif-ovs"
-    return os.path.join(os.path.expanduser("~"), ".cache", "dpif-ovs")
+def valid_entry(entry) -> bool:
+    """Whether a cached value has the shape of an :data:`Entry`."""
+    return (type(entry) is tuple and len(entry) == 7 and type(entry[0]) is bytes and len(entry[0]) == 16
+            and type(entry[1]) is bytes and type(entry[2]) is bytes and type(entry[3]) is bytes
+            and (entry[4] is None or type(entry[4]) is str) and type(entry[5]) is tuple
+            and (not entry[5] or all(type(note) is str for note in entry[5])) and (entry[6] is None or type(entry[6]) is bytes))
 
 
 class FlowCache:
@@ -84,32 +93,44 @@ class FlowCache:
     path each run, or a new version of the table next to the old one, still
     finds the lines it shares with the last run.
 
-    The file is a sequence of frames (u64 length + marshal blob): a header,
+    The file is a sequence of tagged frames (:mod:`.privatestore`), each
+    a marshal blob: a header,
     then whole or partial ``{line: entry}`` maps, later frames overriding
     earlier ones. A run that learns a few entries appends one small frame
     instead of rewriting a 40 MB file; the file is rewritten whole when
     lines no longer listed make up more than a quarter of it."""
 
-    def __init__(self, path: str, context: tuple):
-        self.path = path
+    def __init__(self, store: Optional[PrivateDir], name: str, context: tuple):
+        self.store = store
+        self.name = name
         self.context = repr(context)
         self.lines: Dict[str, Entry] = {}
         self.new: Dict[str, Entry] = {}      # put since load: the next frame
         self.loaded = False                  # the file held a valid header for this context
         self.stamp = code_stamp()
+        # The file loaded (or last written), kept open: appends go to this
+        # inode, at this size, with the next frame index under its nonce.
+        self._fh = None
+        self._size = 0
+        self._nonce = b""
+        self._index = 0
 
     @classmethod
     def for_src(cls, datapath: str, src: str, context: tuple, directory: Optional[str] = None) -> FlowCache:
         """The cache for ``datapath``'s src file (``src`` itself is only
         read, not part of the cache's name)."""
         name = hashlib.sha256(datapath.encode()).hexdigest()[:24]
-        cache = cls(os.path.join(directory or default_dir(), name + ".cache"), context)
+        cache = cls(open_dir(directory), name + ".cache", context)
         cache.load()
         return cache
 
     @property
     def usable(self) -> bool:
-        return self.stamp is not None
+        return self.stamp is not None and self.store is not None
+
+    @property
+    def path(self) -> str:
+        return os.path.join(self.store.path, self.name)
 
     def _header(self) -> dict:
         return {"format": FORMAT, "stamp": self.stamp, "context": self.context}
@@ -117,29 +138,49 @@ class FlowCache:
     def load(self) -> None:
         if not self.usable:
             return
-        # One read, then loads per frame: marshal.load on a file object reads
-        # object by object through Python calls, 4x slower at 40 MB.
-        try:
-            with open(self.path, "rb") as fh:
-                data = fh.read()
-        except OSError:
+        fd = self.store.open(self.name, writable=True)
+        if fd is None:
             return
+        fh = os.fdopen(fd, "r+b")
         lines = {}
+        fcntl.flock(fd, fcntl.LOCK_SH)      # not half of another run's append
         try:
-            frames = _frames(data)
-            if next(frames, None) != self._header():
+            reader = FrameReader(fh, self.store.key)
+            header = marshal.loads(reader.frame())
+            if header != self._header():
+                fh.close()
                 return
-            for frame in frames:
-                if not isinstance(frame, dict):
-                    return
+            while not reader.at_end():
+                frame = marshal.loads(reader.frame())
+                if type(frame) is not dict:
+                    raise BadFile("not a map of lines")
                 lines.update(frame)
-        except (EOFError, ValueError, TypeError, struct.error):
-            return          # corrupt or cut short: start afresh
+        except (BadFile, OSError, EOFError, ValueError, TypeError):
+            fh.close()
+            self.store.unlink(self.name)        # damaged: rebuilt by this run's save
+            return
+        finally:
+            if not fh.closed:
+                fcntl.flock(fd, fcntl.LOCK_UN)
         self.lines = lines
         self.loaded = True
+        self._keep(fh, reader.size, reader.nonce, reader.index)
+
+    def _keep(self, fh, size: int, nonce: bytes, index: int) -> None:
+        self.close()
+        self._fh, self._size, self._nonce, self._index = fh, size, nonce, index
+
+    def close(self) -> None:
+        if self._fh is not None:
+            self._fh.close()
+            self._fh = None
 
     def get(self, line: str) -> Optional[Entry]:
-        return self.lines.get(line)
+        entry = self.lines.get(line)
+        if entry is None or valid_entry(entry):
+            return entry
+        del self.lines[line]        # a shape this code never writes: parse the line instead
+        return None
 
     def put(self, line: str, entry: Entry) -> None:
         self.lines[line] = entry
@@ -152,54 +193,61 @@ class FlowCache:
         if not self.usable:
             return
         stale = len(self.lines) - len(keep)
-        if self.loaded and stale * 4 <= len(self.lines):
-            if not self.new:
-                return
-            self._write(self.new, append=True)
-        else:
-            lines = self.lines if stale <= 0 else dict((k, v) for k, v in self.lines.items() if k in keep)
-            self._write(lines, append=False)
-        self.new = {}
-
-    def _write(self, lines: dict, append: bool) -> None:
-        """Append ``lines`` to the file, or write a new file of them."""
-        directory = os.path.dirname(self.path)
         try:
-            os.makedirs(directory, mode=0o700, exist_ok=True)
-            if append:
-                # Whole frames; load drops a torn last frame, and the
-                # frames before it are whole maps of their own.
-                with open(self.path, "ab") as fh:
-                    _write_map(fh, lines)
-                return
-            fd, tmp = tempfile.mkstemp(dir=directory, prefix=".tmp-")
-            try:
-                with os.fdopen(fd, "wb") as fh:
-                    _write_frame(fh, self._header())
-                    _write_map(fh, lines)
-                os.replace(tmp, self.path)
-            except BaseException:
-                os.unlink(tmp)
-                raise
-            self.loaded = True
+            if self.loaded and stale * 4 <= len(self.lines):
+                if not self.new or self._append(self.new):
+                    self.new = {}
+                    return
+                stale = 0       # another run changed the file: write ours whole
+            lines = self.lines if stale <= 0 else dict((k, v) for k, v in self.lines.items() if k in keep)
+            self._write(lines)
+            self.new = {}
         except OSError:
             pass   # a cache that cannot be written is only slower next time
 
+    def _append(self, lines: dict) -> bool:
+        """Append ``lines`` to the loaded file; False when that file is no
+        longer the cache or no longer as loaded (then it is not touched)."""
+        fd = self._fh.fileno()
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        try:
+            if os.fstat(fd).st_size != self._size or not self.store.same_file(fd, self.name):
+                return False
+            self._fh.seek(self._size)
+            writer = FrameWriter(self._fh, self.store.key, self._nonce, self._index)
+            _write_map(writer, lines)
+            self._fh.flush()
+            self._size, self._index = self._fh.tell(), writer.index
+            return True
+        finally:
+            fcntl.flock(fd, fcntl.LOCK_UN)
 
-_FRAME = struct.Struct("<Q")
+    def _write(self, lines: dict) -> None:
+        """Write a new file of ``lines`` in the cache's place."""
+        fd, tmp = self.store.create_temp()
+        fh = os.fdopen(fd, "r+b")
+        try:
+            writer = FrameWriter(fh, self.store.key)
+            writer.start()
+            writer.frame(marshal.dumps(self._header()))
+            _write_map(writer, lines)
+            fh.flush()
+            self.store.replace(tmp, self.name)
+        except BaseException:
+            fh.close()
+            self.store.unlink(tmp)
+            raise
+        self.loaded = True
+        self._keep(fh, fh.tell(), writer.nonce, writer.index)
+
+
 #: Entries per frame: a 100k-line map marshalled whole is a 40 MB blob,
 #: two seconds of page faults in the sandbox; in frames of this many it
 #: reuses the same few megabytes.
 FRAME_ENTRIES = 4096
 
 
-def _write_frame(fh, value) -> None:
-    blob = marshal.dumps(value)
-    fh.write(_FRAME.pack(len(blob)))
-    fh.write(blob)
-
-
-def _write_map(fh, lines: dict) -> None:
+def _write_map(writer: FrameWriter, lines: dict) -> None:
     """``lines`` as frames of at most FRAME_ENTRIES entries (a frame only
     adds to the ones before it)."""
     items = iter(lines.items())
@@ -207,18 +255,4 @@ def _write_map(fh, lines: dict) -> None:
         part = dict(islice(items, FRAME_ENTRIES))
         if not part:
             return
-        _write_frame(fh, part)
-
-
-def _frames(data: bytes):
-    """The marshal objects of ``data``'s frames. A frame cut short (a write
-    that did not finish) ends the sequence: what came before it stands."""
-    data = memoryview(data)     # frames are read in place, not copied out
-    off = 0
-    while off + _FRAME.size <= len(data):
-        (size,) = _FRAME.unpack_from(data, off)
-        off += _FRAME.size
-        if off + size > len(data):
-            return
-        yield marshal.loads(data[off:off + size])
-        off += size
+        writer.frame(marshal.dumps(part))

@@ -25,8 +25,10 @@ different.
 
 Like :mod:`.flowcache`, a snapshot is valid only within its context (the
 checking options, the port-name map, the ``names`` option) and the code
-stamp; a missing, foreign or corrupt file is ignored. One file per
-datapath, next to its parse cache, written atomically, mode 0600.
+stamp; a missing, foreign or damaged file is ignored, never trusted: it
+lives in the parse cache's root-only directory, and every frame is tagged
+with that directory's key and checked before it is used (see
+:mod:`.privatestore`). One file per datapath, written atomically, mode 0600.
 """
 
 from __future__ import absolute_import, annotations, division, print_function
@@ -38,17 +40,22 @@ import marshal
 import operator
 import os
 import struct
-import tempfile
 from functools import partial
 from itertools import repeat
 from typing import Dict, List, Optional
 
-from ansible_collections.dpif.ovs.plugins.module_utils.flowcache import code_stamp, default_dir
+from ansible_collections.dpif.ovs.plugins.module_utils.flowcache import code_stamp
+from ansible_collections.dpif.ovs.plugins.module_utils.privatestore import (
+    BadFile,
+    FrameReader,
+    FrameWriter,
+    PrivateDir,
+    open_dir,
+)
 from ansible_collections.dpif.ovs.plugins.module_utils.odp.wire import TUNNEL_PAD, actions_without_tunnel_pad
 
-FORMAT = 4
+FORMAT = 5
 UFID_LEN = 16
-_FRAME = struct.Struct("<Q")
 _COUNT = struct.Struct("<Q")
 _MOD_MASK = (1 << 256) - 1
 _digest_of = operator.methodcaller("digest")
@@ -109,15 +116,16 @@ def digest_items(items: List[bytes]) -> bytes:
 class TableSnapshot:
     """One datapath's last src table.
 
-    The file is three frames (u64 length + payload), read only as far as a
-    run needs: the summary (context, digests, notes; marshal), the sorted
-    table text (a matching table's ``before``; UTF-8, a line a flow), the
-    src file's bytes (only when the src changed). The two big frames are
-    written as they are, in pieces: serialising 25 MB of text in one piece
-    costs a second of page faults in the sandbox."""
+    The file is three tagged frames (:mod:`.privatestore`), read only as
+    far as a run needs: the summary (context, digests, notes; marshal), the
+    sorted table text (a matching table's ``before``; UTF-8, a line a flow),
+    the src file's bytes (only when the src changed). The two big frames
+    are written as they are, in pieces: serialising 25 MB of text in one
+    piece costs a second of page faults in the sandbox."""
 
-    def __init__(self, path: str, context: tuple):
-        self.path = path
+    def __init__(self, store: Optional[PrivateDir], name: str, context: tuple):
+        self.store = store
+        self.name = name
         self.context = repr(context)
         self.stamp = code_stamp()
         self.kernel = b""                       # digest_items of the table left behind
@@ -125,12 +133,17 @@ class TableSnapshot:
         self.notes: Dict[bytes, tuple] = {}     # src line (as in the file) -> fix-up notes
         self.note_lines: List[tuple] = []       # (line number, note) in that src file
         self._fh = None
+        self._reader: Optional[FrameReader] = None
         self._texts_at = 0                      # where the text frame starts in the file
 
     @classmethod
     def for_datapath(cls, datapath: str, context: tuple, directory: Optional[str] = None) -> TableSnapshot:
         name = hashlib.sha256(datapath.encode()).hexdigest()[:24]
-        return cls(os.path.join(directory or default_dir(), name + ".table"), context)
+        return cls(open_dir(directory), name + ".table", context)
+
+    @property
+    def path(self) -> str:
+        return os.path.join(self.store.path, self.name)
 
     def _header(self) -> dict:
         return {"format": FORMAT, "stamp": self.stamp, "context": self.context}
@@ -140,65 +153,57 @@ class TableSnapshot:
         context and code. The other frames are read by :meth:`texts` and
         :meth:`src_bytes` while the file stays open (:meth:`close`)."""
         self.close()
-        if self.stamp is None:
+        if self.stamp is None or self.store is None:
             return False
+        fd = self.store.open(self.name)
+        if fd is None:
+            return False
+        self._fh = os.fdopen(fd, "rb")
         try:
-            self._fh = open(self.path, "rb")
-            meta = self._frame()
-            if meta["header"] != self._header():
+            self._reader = FrameReader(self._fh, self.store.key)
+            meta = marshal.loads(self._reader.frame())
+            if type(meta) is not dict or meta.get("header") != self._header():
                 self.close()
                 return False
             kernel, src, notes, note_lines = meta["kernel"], meta["src"], meta["notes"], meta["note_lines"]
-        except (OSError, EOFError, ValueError, TypeError, KeyError, struct.error):
-            self.close()
+        except (BadFile, OSError, EOFError, ValueError, TypeError, KeyError):
+            self.discard()
             return False
-        if not (isinstance(kernel, bytes) and isinstance(src, bytes) and isinstance(notes, dict)
-                and isinstance(note_lines, list)):
-            self.close()
+        if not (_is_digest(kernel) and _is_digest(src) and _valid_notes(notes, note_lines)):
+            self.discard()
             return False
         self.kernel, self.src, self.notes, self.note_lines = kernel, src, notes, note_lines
         self._texts_at = self._fh.tell()
         return True
 
-    def _frame_size(self) -> int:
-        """Read the length of the frame at the file's position; EOFError
-        when the file is shorter than the frame."""
-        (size,) = _FRAME.unpack(self._fh.read(_FRAME.size))
-        if size > os.fstat(self._fh.fileno()).st_size - self._fh.tell():
-            raise EOFError("snapshot cut short")
-        return size
-
-    def _raw_frame(self) -> bytes:
-        size = self._frame_size()
-        data = self._fh.read(size)
-        if len(data) != size:
-            raise EOFError("snapshot cut short")
-        return data
-
-    def _frame(self):
-        return marshal.loads(self._raw_frame())
+    def _rewind(self) -> FrameReader:
+        """The reader, at the text frame (frame 1)."""
+        self._fh.seek(self._texts_at)
+        self._reader.index = 1
+        return self._reader
 
     def texts(self) -> Optional[List[str]]:
-        """The table's text, sorted; None if the file cannot be read. Call
-        after a successful :meth:`load`, before :meth:`close`."""
+        """The table's text, sorted; None if the frame cannot be read or
+        does not check. Call after a successful :meth:`load`, before
+        :meth:`close`."""
         try:
-            self._fh.seek(self._texts_at)
-            return _read_lines(self._fh, self._frame_size())
-        except (OSError, EOFError, UnicodeDecodeError, struct.error, AttributeError):
+            return _read_lines(self._rewind().pieces())
+        except (BadFile, OSError, UnicodeDecodeError, AttributeError):
             return None
 
     def src_bytes(self) -> Optional[bytes]:
-        """The src file the table came from, as it was; None if unreadable.
-        Call after a successful :meth:`load`, before :meth:`close`; the
-        text frame is skipped, not read."""
+        """The src file the table came from, as it was; None if unreadable
+        or if it does not check. Call after a successful :meth:`load`,
+        before :meth:`close`; the text frame is skipped, not read."""
         try:
-            self._fh.seek(self._texts_at)
-            self._fh.seek(self._frame_size(), os.SEEK_CUR)
-            return self._raw_frame()
-        except (OSError, EOFError, ValueError, struct.error, AttributeError):
+            reader = self._rewind()
+            reader.skip()
+            return reader.frame()
+        except (BadFile, OSError, ValueError, AttributeError):
             return None
 
     def close(self) -> None:
+        self._reader = None
         if self._fh is not None:
             self._fh.close()
             self._fh = None
@@ -208,25 +213,22 @@ class TableSnapshot:
         """Record a table: its digest, its text (sorted), the src file's
         bytes and the notes of its lines."""
         self.close()
-        if self.stamp is None:
+        if self.stamp is None or self.store is None:
             return
         meta = {"header": self._header(), "kernel": kernel, "src": hashlib.sha256(src_data).digest(),
                 "notes": notes, "note_lines": note_lines}
-        directory = os.path.dirname(self.path)
         try:
-            os.makedirs(directory, mode=0o700, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(dir=directory, prefix=".tmp-")
+            fd, tmp = self.store.create_temp()
             try:
                 with os.fdopen(fd, "wb") as fh:
-                    blob = marshal.dumps(meta)
-                    fh.write(_FRAME.pack(len(blob)))
-                    fh.write(blob)
-                    _write_lines_frame(fh, texts)
-                    fh.write(_FRAME.pack(len(src_data)))
-                    fh.write(src_data)
-                os.replace(tmp, self.path)
+                    writer = FrameWriter(fh, self.store.key)
+                    writer.start()
+                    writer.frame(marshal.dumps(meta))
+                    _write_lines_frame(writer, texts)
+                    writer.frame(src_data)
+                self.store.replace(tmp, self.name)
             except BaseException:
-                os.unlink(tmp)
+                self.store.unlink(tmp)
                 raise
         except OSError:
             pass    # only slower next time
@@ -234,48 +236,47 @@ class TableSnapshot:
     def discard(self) -> None:
         """Forget the snapshot (the table it describes is gone)."""
         self.close()
-        try:
-            os.unlink(self.path)
-        except OSError:
-            pass
+        if self.store is not None:
+            self.store.unlink(self.name)
 
 
-def _read_lines(fh, size: int, piece: int = 1 << 20) -> List[str]:
-    """The ``size`` bytes of UTF-8 lines at ``fh``'s position, split at
-    newlines, read ``piece`` bytes at a time: the whole frame as one bytes
-    object and one str would double what a run touches."""
+def _is_digest(value) -> bool:
+    return type(value) is bytes and len(value) == 32
+
+
+def _valid_notes(notes, note_lines) -> bool:
+    """The summary's notes have the shapes :meth:`TableSnapshot.save` writes."""
+    return (type(notes) is dict and type(note_lines) is list
+            and all(type(raw) is bytes and type(texts) is tuple and all(type(t) is str for t in texts)
+                    for raw, texts in notes.items())
+            and all(type(item) is tuple and len(item) == 2 and type(item[0]) is int and type(item[1]) is str
+                    for item in note_lines))
+
+
+def _read_lines(pieces) -> List[str]:
+    """The UTF-8 lines of a frame read in ``pieces``, split at newlines:
+    the whole frame as one bytes object and one str would double what a
+    run touches."""
     lines: List[str] = []
-    rest = b""
-    left = size
-    while left > 0:
-        chunk = fh.read(min(piece, left))
-        if not chunk:
-            raise EOFError("snapshot cut short")
-        left -= len(chunk)
-        data = rest + chunk
-        if left > 0:
-            cut = data.rfind(b"\n")
-            if cut < 0:
-                rest = data
-                continue
-            rest = data[cut + 1:]
-            data = data[:cut]
-        else:
-            rest = b""
-        lines.extend(data.decode("utf-8").split("\n"))
+    rest = None
+    for chunk in pieces:
+        data = rest + chunk if rest else chunk
+        cut = data.rfind(b"\n")
+        if cut < 0:
+            rest = data
+            continue
+        rest = data[cut + 1:]
+        lines.extend(data[:cut].decode("utf-8").split("\n"))
+    if rest is not None:        # an empty frame is an empty table
+        lines.extend(rest.decode("utf-8").split("\n"))
     return lines
 
 
-def _write_lines_frame(fh, lines: List[str], piece: int = 4096) -> None:
+def _write_lines_frame(writer: FrameWriter, lines: List[str], piece: int = 4096) -> None:
     """A frame of ``lines`` joined by newlines, UTF-8, written ``piece``
-    lines at a time; its length is written in front once known."""
-    start = fh.tell()
-    fh.write(_FRAME.pack(0))
-    size = 0
+    lines at a time."""
+    writer.begin()
     for i in range(0, len(lines), piece):
         data = ("\n" if i else "") + "\n".join(lines[i:i + piece])
-        size += fh.write(data.encode("utf-8"))
-    end = fh.tell()
-    fh.seek(start)
-    fh.write(_FRAME.pack(size))
-    fh.seek(end)
+        writer.piece(data.encode("utf-8"))
+    writer.end()

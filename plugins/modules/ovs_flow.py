@@ -50,6 +50,8 @@ options:
       - For very large tables. Lines that differ from two earlier lines only in the addresses, ports, VLAN ids
         and tunnel ids they match or set are encoded like those, without being parsed again in full. Errors and
         fix-ups are the same as for a full parse.
+      - Must be a regular file of at most 256 MiB with lines of at most 64 KiB; a directory, FIFO, device or
+        larger file is refused before it is read.
     type: path
   state:
     description:
@@ -80,7 +82,10 @@ options:
       - Keep a parse cache of I(src) on the managed host, one per datapath (C(/var/cache/dpif-ovs), or
         C(~/.cache/dpif-ovs) when not root; C(DPIF_OVS_CACHE_DIR) overrides), so that later runs parse only the
         lines the last run did not see, whatever path the file has now. The cache holds what parsing gives
-        again, never kernel state; a missing or stale cache only costs time.
+        again, never kernel state; a missing or stale cache only costs time. The directory must be owned by
+        the user the module runs as, mode 0700, under directories only root or that user can write; otherwise
+        the run warns and goes on without it. Every file in it is checked against a key kept there before it
+        is read; a damaged or foreign file is dropped and rebuilt.
       - With I(src) alone (no I(config)) and state C(merged), C(replaced) or C(overridden), also keep a snapshot
         of the table a run leaves when it is exactly the file's flows (the file's bytes, the table's text and
         a digest of the table's UFIDs and actions). The next run dumps the table without keys and compares

@@ -34,6 +34,8 @@ from ansible_collections.dpif.ovs.plugins.module_utils.odp import flow_ufid, ufi
 from ansible_collections.dpif.ovs.plugins.module_utils.odp.model import Flow, canonical
 from ansible_collections.dpif.ovs.plugins.module_utils.odp.rules import check_encoded_size, validate
 from ansible_collections.dpif.ovs.plugins.module_utils.odp.wire import decode_flow, encode_attrs
+from ansible_collections.dpif.ovs.plugins.module_utils.privatestore import refusals
+from ansible_collections.dpif.ovs.plugins.module_utils.srcfile import MAX_LINE_BYTES, read_src
 from ansible_collections.dpif.ovs.plugins.module_utils.tablesnapshot import (
     TableDigest,
     TableSnapshot,
@@ -167,6 +169,9 @@ def load_wanted(params: dict, port_numbers: Optional[dict], datapath: Optional[s
         where = "config[%d]" % i
         try:
             if isinstance(item, str):
+                if len(item) > MAX_LINE_BYTES:
+                    raise DpifError(errno.EINVAL, "check flows", "", "the flow is %d characters long; a flow "
+                                    "may be at most %d KiB of text" % (len(item), MAX_LINE_BYTES >> 10))
                 flow = parse_flow(item, port_numbers=port_numbers)
                 source = item
             elif isinstance(item, dict):
@@ -204,15 +209,6 @@ def load_wanted(params: dict, port_numbers: Optional[dict], datapath: Optional[s
     return wanted
 
 
-def read_src(src: str) -> bytes:
-    """The src file's bytes."""
-    try:
-        with open(src, "rb") as fh:
-            return fh.read()
-    except OSError as exc:
-        raise DpifError(exc.errno or errno.EIO, "read flows", "src '%s'" % src, exc.strerror) from None
-
-
 def src_lines(data: bytes, src: str) -> Tuple[List[str], List[int]]:
     """The flow lines of a src file's bytes (:func:`_flow_line`) and their line numbers."""
     lines, nums = [], []
@@ -233,6 +229,10 @@ def _raw_lines(data: bytes) -> List[bytes]:
 
 def _flow_line(raw: bytes, src: str, n: int) -> Optional[str]:
     """The flow of src line ``n`` (UTF-8), stripped; None for a blank or ``#`` line."""
+    if len(raw) > MAX_LINE_BYTES:
+        raise DpifError(errno.EINVAL, "read flows", "src '%s' line %d" % (src, n),
+                        "the line is %d bytes long; a flow line may be at most %d KiB"
+                        % (len(raw), MAX_LINE_BYTES >> 10))
     try:
         line = raw.decode("utf-8").strip()
     except UnicodeDecodeError as exc:
@@ -885,6 +885,14 @@ def _with_notes(result: dict, all_notes: List[str]) -> dict:
 
 
 def run(params: dict, check_mode: bool, diff: bool) -> dict:
+    result = _run(params, check_mode, diff)
+    refused = refusals()        # a cache directory anyone else could write: said, not used
+    if refused:
+        result["warnings"] = result.get("warnings", []) + refused
+    return result
+
+
+def _run(params: dict, check_mode: bool, diff: bool) -> dict:
     state = params["state"]
     keep_freed_memory()     # tables of 100k flows: see heap.py
     if state in ("parsed", "rendered"):

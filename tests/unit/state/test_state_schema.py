@@ -120,3 +120,26 @@ def test_restore_unit_verifies(tmp_path):
     out = subprocess.run([tool, "verify", str(unit)], capture_output=True, text=True, check=False)
     assert out.returncode == 0 and "dpif-ovs-restore" not in out.stderr, out.stderr
     assert "ExecStart=%s -m ansible_collections.dpif.ovs.plugins.module_utils.cli restore " % sys.executable in text
+
+
+def test_restore_refuses_what_others_could_have_written(tmp_path):
+    """Root applies the saved state at boot: a state file, a flows file or a
+    directory above them that others may write is refused, naming it."""
+    import json
+    state_dir = tmp_path / "state"
+    (state_dir / "flows").mkdir(parents=True)
+    state = state_dir / "state.json"
+    state.write_text(json.dumps(demo_doc()))
+    flows = state_dir / "flows" / "dp-demo.flows"
+    flows.write_text("")
+    assert cli.load_state(str(state))
+    for path, mode in ((state, 0o666), (flows, 0o620), (state_dir / "flows", 0o777), (state_dir, 0o775)):
+        old = path.stat().st_mode & 0o7777
+        path.chmod(mode)
+        with pytest.raises(ValueError) as err:
+            cli.load_state(str(state))
+        assert "refusing to apply" in str(err.value) and "'%s'" % path in str(err.value)
+        assert "writable by group or others (mode %04o)" % mode in str(err.value)
+        path.chmod(old)
+    (state_dir / "flows").chmod(0o1777)      # sticky, like /tmp: others cannot swap our files
+    assert cli.load_state(str(state))
