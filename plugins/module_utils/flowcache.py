@@ -80,10 +80,13 @@ def code_stamp() -> Optional[str]:
 
 def valid_entry(entry) -> bool:
     """Whether a cached value has the shape of an :data:`Entry`."""
-    return (type(entry) is tuple and len(entry) == 7 and type(entry[0]) is bytes and len(entry[0]) == 16
-            and type(entry[1]) is bytes and type(entry[2]) is bytes and type(entry[3]) is bytes
-            and (entry[4] is None or type(entry[4]) is str) and type(entry[5]) is tuple
-            and (not entry[5] or all(type(note) is str for note in entry[5])) and (entry[6] is None or type(entry[6]) is bytes))
+    if not (isinstance(entry, tuple) and len(entry) == 7):
+        return False
+    ufid, key, mask, actions, text, notes, echo = entry
+    return (isinstance(ufid, bytes) and len(ufid) == 16 and isinstance(key, bytes) and isinstance(mask, bytes)
+            and isinstance(actions, bytes) and (text is None or isinstance(text, str))
+            and isinstance(notes, tuple) and all(isinstance(note, str) for note in notes)
+            and (echo is None or isinstance(echo, bytes)))
 
 
 class FlowCache:
@@ -152,7 +155,7 @@ class FlowCache:
                 return
             while not reader.at_end():
                 frame = marshal.loads(reader.frame())
-                if type(frame) is not dict:
+                if not isinstance(frame, dict):
                     raise BadFile("not a map of lines")
                 lines.update(frame)
         except (BadFile, OSError, EOFError, ValueError, TypeError):

@@ -162,7 +162,7 @@ class TableSnapshot:
         try:
             self._reader = FrameReader(self._fh, self.store.key)
             meta = marshal.loads(self._reader.frame())
-            if type(meta) is not dict or meta.get("header") != self._header():
+            if not isinstance(meta, dict) or meta.get("header") != self._header():
                 self.close()
                 return False
             kernel, src, notes, note_lines = meta["kernel"], meta["src"], meta["notes"], meta["note_lines"]
@@ -241,15 +241,15 @@ class TableSnapshot:
 
 
 def _is_digest(value) -> bool:
-    return type(value) is bytes and len(value) == 32
+    return isinstance(value, bytes) and len(value) == 32
 
 
 def _valid_notes(notes, note_lines) -> bool:
     """The summary's notes have the shapes :meth:`TableSnapshot.save` writes."""
-    return (type(notes) is dict and type(note_lines) is list
-            and all(type(raw) is bytes and type(texts) is tuple and all(type(t) is str for t in texts)
+    return (isinstance(notes, dict) and isinstance(note_lines, list)
+            and all(isinstance(raw, bytes) and isinstance(texts, tuple) and all(isinstance(t, str) for t in texts)
                     for raw, texts in notes.items())
-            and all(type(item) is tuple and len(item) == 2 and type(item[0]) is int and type(item[1]) is str
+            and all(isinstance(item, tuple) and len(item) == 2 and isinstance(item[0], int) and isinstance(item[1], str)
                     for item in note_lines))
 
 

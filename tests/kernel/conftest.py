@@ -69,6 +69,15 @@ def dp(dpif, new_name):
 
 
 @pytest.fixture
+def fdp(dpif, dp):
+    """A datapath with two internal ports, numbers 1 and 2."""
+    from ansible_collections.dpif.ovs.plugins.module_utils.dpif.provider import PortRequest
+    dpif.port_add(dp, PortRequest(name="fa" + dp, type="internal", port_no=1))
+    dpif.port_add(dp, PortRequest(name="fb" + dp, type="internal", port_no=2))
+    return dp
+
+
+@pytest.fixture
 def veth():
     """Create veth pairs; both ends are deleted afterwards."""
     made = []
@@ -107,6 +116,11 @@ class ModuleResult(dict):
     @property
     def failed(self):
         return bool(self.get("failed"))
+
+    @property
+    def warning_texts(self):
+        """The warnings' sentences (ansible-core 2.19+ returns each as a structured event)."""
+        return [w if isinstance(w, str) else w["event"]["msg"] for w in self.get("warnings", [])]
 
 
 @pytest.fixture

@@ -33,6 +33,7 @@ wanted = F.Wanted(fix=True)
 flow = parse_flow(line.replace(" 2", " 3,2"))
 key, mask, actions, notes = wanted.encode(flow, None)
 honest = wanted.encode(parse_flow(line), line)
+data = open(src, "rb").read()
 os.setgroups([]); os.setgid(65534); os.setuid(65534)
 assert os.geteuid() == 65534
 attacker_key = b"A" * 32
@@ -50,7 +51,6 @@ snap = tablesnapshot.TableSnapshot(None, name + ".table", context)
 with open(os.path.join(directory, name + ".table"), "wb") as fh:
     writer = privatestore.FrameWriter(fh, attacker_key)
     writer.start()
-    data = open(src, "rb").read()
     writer.frame(marshal.dumps({"header": snap._header(), "kernel": tablesnapshot.digest_items([]),
                                 "src": hashlib.sha256(data).digest(), "notes": {}, "note_lines": []}))
     writer.begin(); writer.end()
@@ -60,25 +60,19 @@ print("planted")
 
 
 @pytest.fixture
-def fdp(dpif, dp):
-    """A datapath with ports 1 and 2."""
-    from ansible_collections.dpif.ovs.plugins.module_utils.dpif.provider import PortRequest
-    dpif.port_add(dp, PortRequest(name="fa" + dp, type="internal", port_no=1))
-    dpif.port_add(dp, PortRequest(name="fb" + dp, type="internal", port_no=2))
-    return dp
-
-
-@pytest.fixture
 def shared_dir():
-    """A cache directory group-writable by nobody's group, reachable by nobody."""
+    """A cache directory group-writable by nobody's group, reachable by
+    nobody. On a tmpfs: the sandbox's hostfs reports every file as owned by
+    whoever runs the UML kernel, whoever created it."""
     top = tempfile.mkdtemp(prefix="dpif-shared-")
-    os.chmod(top, 0o711)
+    subprocess.run(["mount", "-t", "tmpfs", "-o", "mode=0711", "dpif-shared", top], check=True)
     path = os.path.join(top, "cache")
     os.mkdir(path)
     os.chown(path, 0, NOBODY)
     os.chmod(path, 0o770)
     yield path
-    subprocess.run(["rm", "-rf", top], check=False)
+    subprocess.run(["umount", top], check=False)
+    os.rmdir(top)
 
 
 def plant(directory, dp, src, ports=""):
@@ -102,7 +96,7 @@ def test_planted_cache_and_snapshot_decide_nothing(run_module, fdp, dpctl, share
     # The forged snapshot said "already installed"; the forged entry said "3,2".
     assert res["changed"] and res["counts"]["create"] == 1
     assert dpctl_flows(dpctl, dp) == [LINE]
-    assert any("refusing the flow cache directory: '%s' has mode 0770" % shared_dir in w for w in res["warnings"])
+    assert any("refusing the flow cache directory: '%s' has mode 0770" % shared_dir in w for w in res.warning_texts), res
     # The directory made root-only: nobody's files in it (their key too) are
     # dropped, never read, and the run is right and quiet.
     privatestore.forget_dirs()

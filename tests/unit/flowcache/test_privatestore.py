@@ -28,16 +28,16 @@ def _private(tmp_path, name="cache"):
     return str(path)
 
 
-def _load(directory, lines=LINES):
+def _load(directory):
     cache = flowcache.FlowCache(privatestore.open_dir(directory), "dp0.cache", CONTEXT)
     cache.load()
     return cache
 
 
-def _entries(lines=LINES):
+def _entries(lines=None):
     """Real entries, as a run records them."""
     out = {}
-    for i, line in enumerate(lines):
+    for i, line in enumerate(LINES if lines is None else lines):
         ufid = hashlib.sha256(line.encode()).digest()[:16]
         out[line] = (ufid, b"key%d" % i, b"mask", b"act%d" % i, None, ("a note",) if i == 1 else (), None)
     return out
@@ -135,13 +135,13 @@ def _mutate(data: bytes, rng: random.Random) -> bytes:
     kind = rng.randrange(4)
     data = bytearray(data)
     if kind == 0:
-        for _ in range(rng.randint(1, 4)):
+        for _flip in range(rng.randint(1, 4)):
             data[rng.randrange(len(data))] ^= rng.randint(1, 255)
     elif kind == 1:
         del data[rng.randrange(1, len(data)):]
     elif kind == 2:
         at = rng.randrange(len(data))
-        data[at:at] = bytes(rng.randrange(256) for _ in range(rng.randint(1, 4)))
+        data[at:at] = bytes(rng.randrange(256) for _byte in range(rng.randint(1, 4)))
     else:
         at = rng.randrange(len(data) - 1)
         del data[at:at + rng.randint(1, 8)]
@@ -163,7 +163,7 @@ def test_ten_thousand_damaged_caches_never_crash_nor_give_a_wrong_entry(tmp_path
     good = open(path, "rb").read()
     rng = random.Random(21)
     loaded = 0
-    for _ in range(FUZZ_FILES):
+    for _file in range(FUZZ_FILES):
         with open(path, "wb") as fh:
             fh.write(_mutate(good, rng))
         damaged = _load(directory)
@@ -190,7 +190,7 @@ def test_ten_thousand_damaged_snapshots_never_crash_nor_give_a_wrong_table(tmp_p
     path = snap.path
     good = open(path, "rb").read()
     rng = random.Random(17)
-    for _ in range(FUZZ_FILES):
+    for _file in range(FUZZ_FILES):
         with open(path, "wb") as fh:
             fh.write(_mutate(good, rng))
         damaged = T.TableSnapshot.for_datapath("dp0", CONTEXT, directory)
