@@ -131,3 +131,37 @@ def test_src_that_is_not_a_bounded_regular_file_is_refused(run_module, fdp, tmp_
         res = run_module("ovs_flow", {"datapath": fdp, "src": src, "state": "merged"})
         assert res.failed and res["msg"].startswith("src '%s'" % src) and res["msg"].endswith(detail), res
         assert "Traceback" not in json.dumps(res)
+
+
+SYMLINKS = r"""
+import hashlib, os, sys
+directory, dp, target = sys.argv[1:4]
+os.setgroups([]); os.setgid(65534); os.setuid(65534)
+name = hashlib.sha256(dp.encode()).hexdigest()[:24]
+for entry in (name + ".cache", name + ".table", "key"):
+    os.symlink(target, os.path.join(directory, entry))
+print("planted")
+"""
+
+
+def test_symlinks_planted_by_another_user_are_never_written_through(run_module, fdp, dpctl, shared_dir, tmp_path,
+                                                                     monkeypatch):
+    """nobody points the cache's, the snapshot's and the key's names at a
+    file of root's: runs as root (a first one, then one that would append)
+    leave that file as it was."""
+    dp = fdp
+    precious = os.path.join(os.path.dirname(shared_dir), "precious")
+    with open(precious, "w") as fh:
+        fh.write("root's own\n")
+    out = subprocess.run([sys.executable, "-c", SYMLINKS, shared_dir, dp, precious],
+                         capture_output=True, text=True, check=False)
+    assert out.stdout.strip() == "planted", out.stderr
+    src = tmp_path / "dp.flows"
+    src.write_text(LINE + "\n")
+    monkeypatch.setenv("DPIF_OVS_CACHE_DIR", shared_dir)
+    for actions in ("2", "1"):
+        src.write_text(LINE.replace(" 2", " " + actions) + "\n")
+        res = run_module("ovs_flow", {"datapath": dp, "src": str(src), "state": "overridden"})
+        assert not res.failed and res["changed"], res
+    assert open(precious).read() == "root's own\n"
+    assert dpctl_flows(dpctl, dp) == [LINE.replace(" 2", " 1")]
