@@ -22,8 +22,12 @@ stats       never compared; an unchanged flow is not touched, so its
 
 States (the network resource-module contract):
 
-* merged: create missing flows; for an installed flow with other actions,
-  append the wanted actions it lacks (nothing is ever removed).
+* merged: create missing flows; an installed listed flow with other actions
+  gets exactly the listed actions; unlisted flows are left alone. An action
+  list is a program, one value: appending the listed actions to the
+  installed ones (``2`` and ``3`` becoming ``2,3``) would send packets to
+  both ports, a list nobody wrote. So for a listed flow merged and replaced
+  do the same; they differ for flow lists of other resources, not here.
 * replaced: create missing flows; an installed flow with other actions gets
   exactly the wanted actions.
 * overridden: replaced, and every installed flow not listed is deleted.
@@ -44,7 +48,6 @@ from ansible_collections.dpif.ovs.plugins.module_utils.odp.wire import (
     actions_without_tunnel_pad,
     decode_attrs,
     decode_flow,
-    encode_attrs,
 )
 
 STATES = ("merged", "replaced", "overridden", "deleted")
@@ -144,15 +147,6 @@ def actions_equal(want: WantFlow, have: HaveFlow) -> bool:
     return False
 
 
-def merge_actions(have: bytes, want: WantFlow) -> bytes:
-    """``have`` followed by the wanted actions it does not already contain."""
-    existing = canonical_actions(have)
-    extra = tuple(a for a in want.canonical_flow().canonical_tuple()[2] if a not in existing)
-    if not extra:
-        return have
-    return encode_attrs(existing + extra)
-
-
 def plan(want: List[WantFlow], have: Dict[bytes, HaveFlow], state: str, clear_stats: bool = False) -> Plan:
     """Operations that take ``have`` to what ``state`` asks of ``want``.
 
@@ -185,11 +179,7 @@ def plan(want: List[WantFlow], have: Dict[bytes, HaveFlow], state: str, clear_st
             else:
                 result.unchanged += 1
             continue
-        new = merge_actions(h.actions, w) if state == "merged" else w.actions
-        if new == h.actions and not zero:
-            result.unchanged += 1
-        else:
-            result.modify.append(Modify(h, new, w, zero_stats=bool(zero)))
+        result.modify.append(Modify(h, w.actions, w, zero_stats=bool(zero)))
     if state == "overridden":
         result.delete = [h for ident, h in have.items() if ident not in listed]
     return result

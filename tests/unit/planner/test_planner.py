@@ -53,17 +53,19 @@ def test_decisions(state, wanted, expected):
     assert summary(planner.plan(wanted, installed, state)) == expected
 
 
-def test_merged_appends_replaced_sets():
-    installed = {h.ident: h for h in [have(A, "2")]}
+def test_merged_gives_a_listed_flow_exactly_its_actions_as_replaced_does():
+    """Installed with 2, listed with 3: the flow outputs to 3, never to both."""
+    installed = {h.ident: h for h in [have(A, "2"), have(B, "1")]}
     merged = planner.plan([want(A, "3")], installed, "merged")
     replaced = planner.plan([want(A, "3")], installed, "replaced")
-    assert merged.modify[0].actions == want(A, "2,3").actions
-    assert replaced.modify[0].actions == want(A, "3").actions
+    assert merged.modify[0].actions == replaced.modify[0].actions == want(A, "3").actions
+    assert summary(merged) == summary(replaced) == (0, 1, 0, 0)     # B, unlisted, is left alone
 
 
-def test_merged_with_actions_already_there_is_unchanged():
+def test_merged_with_more_actions_installed_sets_the_listed_ones():
     installed = {h.ident: h for h in [have(A, "2,3")]}
-    assert summary(planner.plan([want(A, "3")], installed, "merged")) == (0, 0, 0, 1)
+    p = planner.plan([want(A, "3")], installed, "merged")
+    assert summary(p) == (0, 1, 0, 0) and p.modify[0].actions == want(A, "3").actions
 
 
 def test_clear_stats_only_where_counted():
