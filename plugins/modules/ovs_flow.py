@@ -56,8 +56,8 @@ options:
   state:
     description:
       - C(merged) creates missing flows and gives installed listed flows exactly the listed actions; unlisted
-        flows are left alone. An action list is one value, a program: it is never combined with the installed
-        one (a flow installed with C(2) and listed with C(3) outputs to 3, not to both). For a listed flow,
+        flows are left alone. An action list is one value, a program, and it is never combined with the
+        installed one (a flow installed with C(2) and listed with C(3) outputs to 3, not to both). For a listed flow,
         C(merged) and C(replaced) therefore do the same.
       - C(replaced) creates missing flows and gives installed listed flows exactly the listed actions.
       - C(overridden) makes the table exactly the list (C(replaced), and every unlisted flow is deleted).

@@ -144,8 +144,8 @@ print("planted")
 """
 
 
-def test_symlinks_planted_by_another_user_are_never_written_through(run_module, fdp, dpctl, shared_dir, tmp_path,
-                                                                     monkeypatch):
+def test_symlinks_planted_by_another_user_are_never_written_through(
+        run_module, fdp, dpctl, shared_dir, tmp_path, monkeypatch):
     """nobody points the cache's, the snapshot's and the key's names at a
     file of root's: runs as root (a first one, then one that would append)
     leave that file as it was."""
