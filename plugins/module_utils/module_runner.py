@@ -14,21 +14,11 @@ from __future__ import absolute_import, annotations, division, print_function
 
 __metaclass__ = type
 
-import importlib.util
-
-from ansible.module_utils.basic import missing_required_lib
-
 from ansible_collections.dpif.ovs.plugins.module_utils.errors import DpifError
 
 
-def run(module, fn, needs_pyroute2: bool = False) -> None:
-    """Run ``fn`` for ``module`` and exit with its result or its DpifError.
-
-    ``needs_pyroute2``: the work may import pyroute2 (only ovs_vport's safety
-    check does); fail at once, and say so, when it is not installed. Looked
-    up without importing it: the import costs seconds in the sandbox."""
-    if needs_pyroute2 and importlib.util.find_spec("pyroute2") is None:
-        module.fail_json(msg=missing_required_lib("pyroute2"))
+def run(module, fn) -> None:
+    """Run ``fn`` for ``module`` and exit with its result or its DpifError."""
     try:
         result = fn(module.params, check_mode=module.check_mode, diff=module._diff)
     except DpifError as exc:

@@ -23,7 +23,6 @@ description:
 author:
   - dpif.ovs contributors (@dpif-ovs)
 requirements:
-  - pyroute2 on the managed host, to find the interface carrying Ansible's SSH connection (it must not become a port)
   - the openvswitch kernel module loaded on the managed host
 options:
   datapath:
@@ -68,8 +67,17 @@ options:
     default: false
   force:
     description:
-      - Attach a netdev even when it carries the default route or the Ansible connection, and change
-        a datapath owned by a running ovs-vswitchd.
+      - Attach a netdev even when it is on the host's management path, and change a datapath owned
+        by a running ovs-vswitchd.
+      - The management path is found from the kernel, not from the environment, since C(sudo) drops
+        C(SSH_CONNECTION). It is the devices that hold an SSH session's local address or that the kernel
+        routes its peer through (policy routing and ECMP included), for every sshd on the host and the
+        one the task runs under; the devices of the default routes of every routing table, IPv4 and
+        IPv6; and, recursively, the devices below those (a VLAN's or macvlan's lower device, a
+        tunnel's underlay, a bond's, bridge's or VRF's members). The failure message names the
+        session's peer or the route, and the chain.
+      - When the management path cannot be determined (the task runs under an sshd whose connection
+        cannot be read, or a routing query fails), every netdev attach is refused unless this is set.
     type: bool
     default: false
 attributes:
@@ -151,7 +159,7 @@ def main():
         required_if=[("state", "present", ["type"])],
         supports_check_mode=True,
     )
-    run(module, vport.run, needs_pyroute2=True)
+    run(module, vport.run)
 
 
 if __name__ == "__main__":

@@ -319,8 +319,8 @@ def test_vswitchd_owned_datapath_is_left_alone(run_module, new_name, dpif, tmp_p
 
 def test_module_entry_points_import_only_what_they_need(new_name, dpctl, tmp_path):
     """Each import is seconds of a task in this sandbox: pyroute2 (2 s, all of
-    its parts load with it) is for ovs_vport's SSH-connection check only, and
-    the text syntax (0.8 s to compile) is not loaded by a src run that the
+    its parts load with it) is imported by no module (the management-path
+    guard has its own rtnetlink client), and the text syntax (0.8 s to compile) is not loaded by a src run that the
     table snapshot shows to have nothing to do."""
     dp = new_name("dp")
     dpctl("add-dp", dp)
@@ -329,6 +329,7 @@ def test_module_entry_points_import_only_what_they_need(new_name, dpctl, tmp_pat
     src.write_text(line + "\n")
     pyroute2, text = "pyroute2", "ansible_collections.dpif.ovs.plugins.module_utils.odp.text"
     runs = [("ovs_datapath", {"name": dp, "masks_cache_size": 512}, True, [pyroute2]),
+            ("ovs_vport", {"datapath": dp, "name": dp + "-i", "type": "internal"}, True, [pyroute2]),
             ("ovs_datapath_info", {"name": dp}, False, [pyroute2]),
             ("ovs_flow", {"datapath": dp, "config": [line[:-2]], "state": "merged"}, True, [pyroute2]),
             ("ovs_flow", {"datapath": dp, "config": [line], "state": "replaced"}, True, [pyroute2]),

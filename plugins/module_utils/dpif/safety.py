@@ -4,13 +4,15 @@
 """Guards against the two ways a datapath change can hurt a host.
 
 1. A netdev port takes all of its device's traffic: attaching the interface
-   that carries the default route, or the Ansible connection itself, cuts the
-   host off. :func:`protected_interfaces` names those interfaces.
+   that carries a default route or an SSH session (the Ansible connection
+   among them), or a device below one, cuts the host off.
+   :func:`protected_interfaces` names those interfaces, asking the kernel
+   (see :mod:`.mgmt_path`).
 2. ovs-vswitchd owns the datapaths it created and rewrites their ports and
    flows behind our back. :func:`vswitchd_owner` tells whether a datapath's
    upcalls go to a running ovs-vswitchd's sockets.
 
-Both read /proc only; nothing here changes the host.
+Both only read /proc and ask the kernel; nothing here changes the host.
 """
 
 from __future__ import absolute_import, annotations, division, print_function
@@ -18,60 +20,26 @@ from __future__ import absolute_import, annotations, division, print_function
 __metaclass__ = type
 
 import os
-import socket
-from typing import Dict, Iterable, Optional, Set
+from typing import Dict, Iterable, Mapping, Optional, Set
+
+from ansible_collections.dpif.ovs.plugins.module_utils.dpif import mgmt_path
 
 
-def _default_route_interfaces(proc: str = "/proc") -> Dict[str, str]:
-    found = {}
-    try:
-        with open(os.path.join(proc, "net/route")) as fh:
-            next(fh, None)
-            for line in fh:
-                cols = line.split()
-                # Iface Destination Gateway Flags RefCnt Use Metric Mask ...
-                if len(cols) > 7 and cols[1] == "00000000" and cols[7] == "00000000":
-                    found[cols[0]] = "it carries the host's IPv4 default route"
-    except OSError:
-        pass
-    try:
-        with open(os.path.join(proc, "net/ipv6_route")) as fh:
-            for line in fh:
-                cols = line.split()
-                # dest plen src plen nexthop metric refcnt use flags iface
-                if len(cols) == 10 and cols[0] == "0" * 32 and cols[1] == "00" \
-                        and cols[9] != "lo" and int(cols[8], 16) & 0x0002:  # RTF_GATEWAY
-                    found.setdefault(cols[9], "it carries the host's IPv6 default route")
-    except OSError:
-        pass
-    return found
+def protected_interfaces(environ: Optional[Mapping[str, str]] = None, proc: str = "/proc",
+                         kernel=None) -> Dict[str, str]:
+    """Interfaces that must not become netdev ports, {name: reason}.
 
+    The reasons are sentences naming the SSH session (peer and sshd pid) or
+    the default route and, for a device below another, the chain ("it is the
+    lower device of 'eth0.100', which carries the SSH session from ...").
+    See :mod:`.mgmt_path` for how they are found: SSH sessions from the
+    kernel's socket tables, the kernel's own route lookups, default routes
+    of every table, lower devices, underlays and members.
 
-def _connection_interfaces(environ) -> Dict[str, str]:
-    """The interface holding the local address of the SSH connection Ansible uses."""
-    conn = environ.get("SSH_CONNECTION", "").split()
-    if len(conn) < 3:
-        return {}
-    local_ip = conn[2]
-    try:
-        from pyroute2 import IPRoute
-    except ImportError:
-        return {}
-    found = {}
-    with IPRoute() as ipr:
-        for addr in ipr.get_addr():
-            if addr.get_attr("IFA_ADDRESS") == local_ip or addr.get_attr("IFA_LOCAL") == local_ip:
-                name = socket.if_indextoname(addr["index"])
-                found[name] = "it carries this Ansible connection (%s)" % local_ip
-    return found
-
-
-def protected_interfaces(environ=None, proc: str = "/proc") -> Dict[str, str]:
-    """Interfaces that must not become netdev ports, with the reason for each."""
-    environ = os.environ if environ is None else environ
-    found = _default_route_interfaces(proc)
-    found.update(_connection_interfaces(environ))
-    return found
+    Raises DpifError (op "find the management path") when the management
+    path cannot be determined; its ``detail`` says what could not be read.
+    The caller must then treat every interface as protected."""
+    return mgmt_path.find(environ, proc, kernel)
 
 
 def _vswitchd_pids(proc: str) -> Iterable[int]:

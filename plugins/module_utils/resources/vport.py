@@ -54,9 +54,20 @@ def differences(have: PortInfo, want: PortRequest, options_given: bool) -> List[
 
 
 def guard_netdev(req: PortRequest, force: bool) -> None:
+    """Refuse to attach a device that carries the management path (an SSH
+    session, a default route, or a device below one) as a netdev port,
+    unless ``force``. When the management path cannot be determined, every
+    netdev attach is refused, saying why. DpifError EPERM, op "check safety"."""
     if req.type != "netdev" or force:
         return
-    reason = protected_interfaces().get(req.name)
+    try:
+        reason = protected_interfaces().get(req.name)
+    except DpifError as exc:
+        raise DpifError(errno.EPERM, "check safety",
+                        "vport '%s'" % req.name,
+                        "refusing to attach '%s' as a netdev port: the management path cannot be "
+                        "determined, so any interface may carry it: %s; set force: true if you really "
+                        "mean it" % (req.name, exc.detail)) from None
     if reason:
         raise DpifError(errno.EPERM, "check safety", "vport '%s'" % req.name,
                         "refusing to attach '%s' as a netdev port: %s, and a datapath port takes "

@@ -13,8 +13,8 @@ before: they need ``import pyroute2``, whose ``__init__`` imports every
 part of the library (IPDB, NDB, asyncio, ssl...). Measured in the UML
 sandbox, that import alone took 2.05 s of a task (0.15 s on the host), when
 a no-change ``ovs_flow`` run over 100k flows has a 4 s budget; the flow
-path already had its own transport. With this codec no module imports
-pyroute2 except :mod:`..safety` for its rtnetlink address query.
+path already had its own transport. With this codec (and :mod:`.rtnl` for
+the management-path guard's routing queries) no module imports pyroute2.
 
 Every OVS family prefixes its attributes with ``struct ovs_header { int
 dp_ifindex; }``: the ifindex of the datapath's local port, 0 when the request
