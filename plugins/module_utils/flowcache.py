@@ -148,8 +148,8 @@ class FlowCache:
             return
         fh = os.fdopen(fd, "r+b")
         lines = {}
-        fcntl.flock(fd, fcntl.LOCK_SH)      # not half of another run's append
         try:
+            fcntl.flock(fd, fcntl.LOCK_SH)      # not half of another run's append
             reader = FrameReader(fh, self.store.key)
             header = marshal.loads(reader.frame())
             if header != self._header():
@@ -161,8 +161,9 @@ class FlowCache:
                     raise BadFile("not a map of lines")
                 lines.update(frame)
         except (BadFile, OSError, EOFError, ValueError, TypeError):
+            if self.store.same_file(fd, self.name):
+                self.store.unlink(self.name)    # damaged: rebuilt by this run's save
             fh.close()
-            self.store.unlink(self.name)        # damaged: rebuilt by this run's save
             return
         finally:
             if not fh.closed:

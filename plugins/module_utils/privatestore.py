@@ -81,11 +81,22 @@ def check_trusted_path(path: str) -> Optional[str]:
     """Why ``path`` might hold what someone other than root or us wrote, or
     None. ``path`` and each directory above it must be owned by root or us
     and writable by no one else (a directory may be, when sticky, like
-    ``/tmp``: others can then neither rename nor replace what we own)."""
+    ``/tmp``: others can then neither rename nor replace what we own). A
+    symlink on the way must be root's or ours too (another user's link in
+    ``/tmp`` could point us anywhere), and where it leads is checked the same
+    way."""
     me = os.geteuid()
-    current = path
+    current = os.path.abspath(path)
     while True:
-        st = os.stat(current)
+        st = os.lstat(current)
+        if stat.S_ISLNK(st.st_mode):
+            if st.st_uid not in (0, me):
+                return "'%s' is a symlink owned by %s" % (current, _who(st.st_uid))
+            target = os.path.join(os.path.dirname(current), os.readlink(current))
+            reason = check_trusted_path(target)
+            if reason is not None:
+                return reason
+            st = os.stat(current)
         if st.st_uid not in (0, me):
             return "'%s' is owned by %s" % (current, _who(st.st_uid)) if current == path else \
                 "'%s', above '%s', is owned by %s" % (current, path, _who(st.st_uid))
@@ -105,21 +116,25 @@ def check_private_path(path: str) -> Optional[str]:
     trusted path (:func:`check_trusted_path`): another user could otherwise
     rename it away and put their own in its place."""
     me = os.geteuid()
+    reason = check_trusted_path(path)
+    if reason is not None:
+        return reason
     st = os.lstat(path)
     if not stat.S_ISDIR(st.st_mode):
-        return "'%s' is not a directory" % path
+        return "'%s' is not a directory of its own" % path
     if st.st_uid != me:
         return "'%s' is owned by %s, not by %s who runs this" % (path, _who(st.st_uid), _who(me))
     if st.st_mode & 0o077:
         return "'%s' has mode %04o; only its owner may have access (0700)" % (path, stat.S_IMODE(st.st_mode))
-    return check_trusted_path(path)
+    return None
 
 
 def open_dir(path: Optional[str] = None) -> Optional[PrivateDir]:
     """The private directory ``path`` (default :func:`default_dir`), created
     if missing; None when it is refused (see :func:`refusals`) or cannot be
     made. Opened once per process."""
-    path = os.path.realpath(path or default_dir())
+    # Not realpath: a symlink on the way is checked, not resolved away unseen.
+    path = os.path.abspath(path or default_dir())
     if path in _dirs:
         return _dirs[path]
     if path in _refused:

@@ -257,6 +257,11 @@ from ansible.module_utils.testing import patch_module_args
 import importlib
 mod = importlib.import_module("ansible_collections.dpif.ovs.plugins.modules." + sys.argv[1])
 import ansible.module_utils.basic, errno, encodings.idna  # before losing /root
+# Imported lazily by the run: load them while the checkout, the .venv and the
+# interpreter are still readable (a checkout under /root, mode 0700, is not to nobody).
+import ansible_collections.dpif.ovs.plugins.module_utils.dpif.system
+import ansible.module_utils._internal._json._profiles._module_legacy_c2m
+import ansible.module_utils._internal._json._profiles._module_legacy_m2c
 os.setgid(65534); os.setuid(65534)
 buf = io.StringIO()
 with patch_module_args(json.loads(sys.argv[2])), redirect_stdout(buf):
@@ -271,7 +276,8 @@ print(buf.getvalue())
 def test_non_root_gets_a_clear_error(new_name):
     name = new_name("dp")
     out = subprocess.run([sys.executable, "-c", DROP_AND_RUN, "ovs_datapath", json.dumps({"name": name})],
-                         capture_output=True, text=True, check=True, env=dict(os.environ, HOME="/tmp", PYTHONPATH=COLL_ROOT))
+                         capture_output=True, text=True, check=True, cwd="/",
+                         env=dict(os.environ, HOME="/tmp", PYTHONPATH=COLL_ROOT))
     res = json.loads(out.stdout)
     assert res["failed"] and res["errno"] == "EPERM"
     assert res["msg"] == ("datapath '%s': permission denied: changing kernel datapaths needs root "

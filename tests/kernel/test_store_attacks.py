@@ -96,7 +96,7 @@ def test_planted_cache_and_snapshot_decide_nothing(run_module, fdp, dpctl, share
     # The forged snapshot said "already installed"; the forged entry said "3,2".
     assert res["changed"] and res["counts"]["create"] == 1
     assert dpctl_flows(dpctl, dp) == [LINE]
-    assert any("refusing the flow cache directory: '%s' has mode 0770" % shared_dir in w for w in res.warning_texts), res
+    assert any("refusing the flow cache directory: '%s' is writable by group or others (mode 0770)" % shared_dir in w for w in res.warning_texts), res
     # The directory made root-only: nobody's files in it (their key too) are
     # dropped, never read, and the run is right and quiet.
     privatestore.forget_dirs()
@@ -156,6 +156,7 @@ def test_symlinks_planted_by_another_user_are_never_written_through(
     out = subprocess.run([sys.executable, "-c", SYMLINKS, shared_dir, dp, precious],
                          capture_output=True, text=True, check=False)
     assert out.stdout.strip() == "planted", out.stderr
+    os.chmod(shared_dir, 0o700)         # root's alone now: the links themselves must be refused
     src = tmp_path / "dp.flows"
     src.write_text(LINE + "\n")
     monkeypatch.setenv("DPIF_OVS_CACHE_DIR", shared_dir)
@@ -165,3 +166,44 @@ def test_symlinks_planted_by_another_user_are_never_written_through(
         assert not res.failed and res["changed"], res
     assert open(precious).read() == "root's own\n"
     assert dpctl_flows(dpctl, dp) == [LINE.replace(" 2", " 1")]
+    # The links were removed, and the cache written in their place as root's files.
+    names = os.listdir(shared_dir)
+    assert not any(os.path.islink(os.path.join(shared_dir, n)) for n in names) and "key" in names, names
+
+
+DIR_LINK = r"""
+import os, sys
+link, target = sys.argv[1:3]
+os.setgroups([]); os.setgid(65534); os.setuid(65534)
+os.symlink(target, link)
+print("planted")
+"""
+
+
+def test_a_cache_directory_reached_through_another_users_symlink_is_refused(
+        run_module, fdp, tmp_path, monkeypatch):
+    """root's DPIF_OVS_CACHE_DIR under /tmp, where nobody got first with a
+    link to a root-only directory of root's: root must not use (and rewrite
+    files in) the directory the link points to."""
+    top = tempfile.mkdtemp(prefix="dpif-sticky-")
+    subprocess.run(["mount", "-t", "tmpfs", "-o", "mode=1777", "dpif-sticky", top], check=True)
+    try:
+        private = os.path.join(top, "roots")
+        os.mkdir(private, 0o700)
+        with open(os.path.join(private, "key"), "wb") as fh:
+            fh.write(b"root's key, not a cache's")
+        link = os.path.join(top, "cache")
+        out = subprocess.run([sys.executable, "-c", DIR_LINK, link, private],
+                             capture_output=True, text=True, check=False)
+        assert out.stdout.strip() == "planted", out.stderr
+        src = tmp_path / "dp.flows"
+        src.write_text(LINE + "\n")
+        monkeypatch.setenv("DPIF_OVS_CACHE_DIR", link)
+        res = run_module("ovs_flow", {"datapath": fdp, "src": str(src), "state": "overridden"})
+        assert not res.failed and res["changed"], res
+        assert any("'%s' is a symlink owned by uid 65534" % link in w for w in res.warning_texts), res
+        assert os.listdir(private) == ["key"]
+        assert open(os.path.join(private, "key"), "rb").read() == b"root's key, not a cache's"
+    finally:
+        subprocess.run(["umount", top], check=False)
+        os.rmdir(top)
