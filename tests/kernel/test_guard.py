@@ -242,3 +242,16 @@ def test_default_routes_of_every_table_and_device_only(veth, run_module, dp, dpc
     finally:
         subprocess.run("ip -6 route del default dev gv6dflt metric 4242; ip route flush table 172",
                        shell=True, check=False, stderr=subprocess.DEVNULL)
+
+
+def test_an_alternative_name_of_a_protected_device_is_refused(veth, run_module, dp, dpctl):
+    """The kernel attaches a device by any of its names: asking for the
+    default-route device by an altname is refused as the device itself is."""
+    veth("gt173")
+    sh("ip link property add dev gt173 altname gt173-mgmt && ip route add default dev gt173 table 173")
+    try:
+        res = run_module("ovs_vport", {"datapath": dp, "name": "gt173-mgmt", "type": "netdev"})
+        assert "it carries the IPv4 default route of routing table 173" in refused(res, "gt173-mgmt")
+        assert "gt173" not in dpctl("show", dp)
+    finally:
+        subprocess.run("ip route flush table 173", shell=True, check=False, stderr=subprocess.DEVNULL)

@@ -136,8 +136,10 @@ def parse_ssh_connection(value: str) -> Optional[Tuple[str, str]]:
 
 
 def _read(path: str) -> str:
-    with open(path) as fh:
-        return fh.read()
+    # Any user can name a process with bytes that are not UTF-8 (prctl
+    # PR_SET_NAME): such a name must not stop the guard.
+    with open(path, "rb") as fh:
+        return fh.read().decode("utf-8", "replace")
 
 
 def _socket_inodes(proc: str, pid: int) -> Set[int]:
@@ -336,9 +338,11 @@ def _session_devices(found: _Found, session: Session, addresses, kernel) -> None
     for oif in route.oifs:
         found.add(oif, "it carries %s: the kernel routes traffic to %s through it%s"
                   % (session.label, session.peer, _table(route.table)))
-    if not route.oifs and not holders:
-        raise DpifError(errno.ENODEV, OP, "", "cannot tell which interface carries %s: no device holds "
-                        "%s and the kernel's route to %s names no device" % (session.label, session.local, session.peer))
+    if not route.oifs and route.type == rtnl.RTN_UNICAST:
+        # A route through a nexthop object (nexthop_compat_mode=0) names no
+        # device here: the uplink it uses cannot be told, so none is safe.
+        raise DpifError(errno.ENODEV, OP, "", "cannot tell which interface carries %s: the kernel's route to %s "
+                        "names no device (a nexthop object?)" % (session.label, session.peer))
 
 
 def _default_route_devices(found: _Found, kernel) -> None:
@@ -351,6 +355,9 @@ def _default_route_devices(found: _Found, kernel) -> None:
         for route in routes:
             if route.dst_len or route.type != rtnl.RTN_UNICAST or route.cloned:
                 continue
+            if not route.oifs:
+                raise DpifError(errno.ENODEV, OP, "", "cannot tell which interface carries the IPv%d default "
+                                "route of table %d: it names no device (a nexthop object?)" % (version, route.table))
             for oif in route.oifs:
                 if route.table == rtnl.RT_TABLE_MAIN:
                     found.add(oif, "it carries the host's IPv%d default route" % version)

@@ -14,6 +14,7 @@ from __future__ import absolute_import, annotations, division, print_function
 __metaclass__ = type
 
 import errno
+import socket
 from typing import List, Optional
 
 from ansible_collections.dpif.ovs.plugins.module_utils.errors import DpifError
@@ -53,6 +54,17 @@ def differences(have: PortInfo, want: PortRequest, options_given: bool) -> List[
     return out
 
 
+def device_name(name: str) -> str:
+    """The device's own name for ``name``, which may be an alternative name
+    (``ip link property add dev eth0 altname mgmt0``): the kernel attaches
+    by either, so the guard compares the device, not the word. ``name``
+    itself when there is no such device (the attach then fails anyway)."""
+    try:
+        return socket.if_indextoname(socket.if_nametoindex(name))
+    except (OSError, ValueError):
+        return name
+
+
 def guard_netdev(req: PortRequest, force: bool) -> None:
     """Refuse to attach a device that carries the management path (an SSH
     session, a default route, or a device below one) as a netdev port,
@@ -61,7 +73,7 @@ def guard_netdev(req: PortRequest, force: bool) -> None:
     if req.type != "netdev" or force:
         return
     try:
-        reason = protected_interfaces().get(req.name)
+        reason = protected_interfaces().get(device_name(req.name))
     except DpifError as exc:
         raise DpifError(errno.EPERM, "check safety",
                         "vport '%s'" % req.name,

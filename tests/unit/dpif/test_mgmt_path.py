@@ -313,3 +313,13 @@ def test_failed_lookups_say_what_cannot_be_told():
         mgmt_path.protected_devices([], FakeKernel(fail="routes"))
     assert err.value.detail == ("cannot tell which interfaces carry the default routes: listing the IPv4 routes: "
                                 "Operation not permitted")
+
+
+def test_a_process_name_that_is_not_utf8_does_not_stop_the_guard(tmp_path):
+    """Any user can give a process a name of arbitrary bytes (PR_SET_NAME)."""
+    proc = make_proc(tmp_path, TREE, ROWS, ROWS6)
+    os.makedirs(str(tmp_path / "500"))
+    (tmp_path / "500" / "comm").write_bytes(b"\xff\xfe\n")
+    (tmp_path / "500" / "stat").write_bytes(b"500 (\xff\xfe) S 1 1 1 0 -1 0")
+    sessions = mgmt_path.ssh_sessions({}, proc, pid=300)
+    assert [s.peer for s in sessions] == ["192.0.2.2", "10.0.0.5", "198.51.100.9"]
