@@ -51,6 +51,9 @@ TCP_LISTEN = "0A"
 #: processes ("sshd", and "sshd-session" since 9.8), and dropbear.
 SSH_SERVER_PREFIX = "sshd"
 SSH_SERVER_NAMES = ("dropbear",)
+#: Tunnel kinds whose underlay is found from their remote or bound device;
+#: with neither, the devices their packets leave through cannot be told.
+OPAQUE_TUNNEL_KINDS = frozenset(rtnl.TUNNEL_ATTRS) | {"wireguard", "tun", "xfrm", "amt", "bareudp"}
 #: Kinds whose IFLA_LINK names the other end of a pair, not a lower device.
 PEER_KINDS = ("veth", "vxcan", "netkit")
 _WORD = struct.Struct("=I")   # /proc/net/tcp prints addresses as native-order 32-bit words
@@ -385,6 +388,12 @@ def _devices_below(found: _Found, kernel) -> None:
         if link.tunnel_link:
             found.add(link.tunnel_link, "it is the underlay of tunnel '%s' (the tunnel is bound to it), "
                       "which %s" % (link.name, which))
+        if not (link.tunnel_remote or link.tunnel_link) and link.kind in OPAQUE_TUNNEL_KINDS:
+            # Its packets leave through some other device that cannot be told from
+            # here (a WireGuard peer's endpoint, a VPN daemon's socket, a vxlan
+            # without a fixed remote): none is safe.
+            raise DpifError(errno.ENODEV, OP, "", "cannot tell the underlay of tunnel '%s' (%s), which %s"
+                            % (link.name, link.kind, which))
         if link.link and not link.link_elsewhere and link.kind not in PEER_KINDS:
             found.add(link.link, "it is the lower device of '%s', which %s" % (link.name, which))
         for member in found.links.values():

@@ -323,3 +323,18 @@ def test_a_process_name_that_is_not_utf8_does_not_stop_the_guard(tmp_path):
     (tmp_path / "500" / "stat").write_bytes(b"500 (\xff\xfe) S 1 1 1 0 -1 0")
     sessions = mgmt_path.ssh_sessions({}, proc, pid=300)
     assert [s.peer for s in sessions] == ["192.0.2.2", "10.0.0.5", "198.51.100.9"]
+
+
+def test_a_session_over_a_tunnel_without_a_known_underlay_cannot_be_placed():
+    """A WireGuard (or tun, or remote-less vxlan) device carries the session:
+    the uplink under it cannot be told, so the path is undeterminable."""
+    LINKS[14] = L(14, "wg0", "wireguard")
+    try:
+        kernel = FakeKernel([Address(14, "192.0.2.1")], lookups={"192.0.2.2": R([14])})
+        with pytest.raises(DpifError) as err:
+            mgmt_path.protected_devices([SSH], kernel)
+        assert err.value.detail == ("cannot tell the underlay of tunnel 'wg0' (wireguard), which carries the SSH "
+                                    "session from 192.0.2.2 (sshd pid 123): it holds the session's local address "
+                                    "192.0.2.1")
+    finally:
+        del LINKS[14]
