@@ -180,6 +180,21 @@ def test_policy_routed_session(rig, dp, dpctl):
     assert "gside" not in dpctl("show", dp)
 
 
+def test_session_routed_by_a_rule_on_its_port(rig, dp, dpctl):
+    """A rule that selects the SSH port's replies (ipproto tcp sport PORT)
+    sends them out gside: the kernel's lookup must be asked with the
+    session's protocol and ports to name it."""
+    sh("ip route add 10.71.0.2/32 dev gside table 174 && "
+       "ip rule add from 10.71.0.1 ipproto tcp sport %d lookup 174 pref 170" % PORT)
+    try:
+        msg = refused(rig.vport("10.71.0.1", {"datapath": dp, "name": "gside", "type": "netdev"}, "p"), "gside")
+        assert "the kernel routes traffic to 10.71.0.2 through it (routing table 174)" in msg, msg
+        assert "gside" not in dpctl("show", dp)
+    finally:
+        subprocess.run("ip rule del pref 170; ip route flush table 174", shell=True, check=False,
+                       stderr=subprocess.DEVNULL)
+
+
 def test_vlan_session_protects_vlan_and_lower_device(rig, dp, dpctl):
     msg = refused(rig.vport("10.75.0.1", {"datapath": dp, "name": "gtrunk.100", "type": "netdev"}, "c1"),
                   "gtrunk.100")

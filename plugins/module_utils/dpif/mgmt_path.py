@@ -74,6 +74,8 @@ class Session(NamedTuple):
     local: str
     peer: str
     label: str
+    local_port: int = 0      # 0: unknown; the route lookup then names no ports
+    peer_port: int = 0
 
 
 # ---------------------------------------------------------------- /proc parsing
@@ -241,7 +243,7 @@ def ssh_sessions(environ: Mapping[str, str], proc: str = "/proc", pid: Optional[
                         "this task runs under, " if server in mine else "", conn.peer, server)
                 else:
                     label = "the connection sshd pid %d forwards to %s port %d" % (server, conn.peer, conn.peer_port)
-                sessions.append(Session(conn.local, conn.peer, label))
+                sessions.append(Session(conn.local, conn.peer, label, conn.local_port, conn.peer_port))
     env = parse_ssh_connection(environ.get("SSH_CONNECTION", ""))
     if env:
         sessions.append(Session(env[0], env[1], "this Ansible connection (%s), the SSH session from %s "
@@ -334,7 +336,10 @@ def _session_devices(found: _Found, session: Session, addresses, kernel) -> None
         if master is not None and master.kind == "vrf":
             vrf = master.index
     try:
-        route = kernel.route_get(session.peer, src=session.local if holders else None, oif=vrf)
+        # With the session's ports and protocol: rules may select on them
+        # (ip rule ... sport 22 lookup mgmt).
+        route = kernel.route_get(session.peer, src=session.local if holders else None, oif=vrf,
+                                 sport=session.local_port, dport=session.peer_port)
     except DpifError as exc:
         raise DpifError(exc.errno, OP, "", "cannot tell which interface carries %s: %s"
                         % (session.label, exc.detail)) from None

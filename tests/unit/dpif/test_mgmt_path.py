@@ -120,9 +120,10 @@ def test_sessions_from_ancestry_and_every_sshd(tmp_path):
     proc = make_proc(tmp_path, TREE, ROWS, ROWS6)
     sessions = mgmt_path.ssh_sessions({"SSH_CONNECTION": "192.0.2.2 50000 192.0.2.1 22"}, proc, pid=300)
     assert sessions == [
-        Session("192.0.2.1", "192.0.2.2", "the SSH session this task runs under, from 192.0.2.2 (sshd pid 150)"),
-        Session("10.0.0.1", "10.0.0.5", "the connection sshd pid 150 forwards to 10.0.0.5 port 80"),
-        Session("192.0.2.1", "198.51.100.9", "the SSH session from 198.51.100.9 (sshd pid 400)"),
+        Session("192.0.2.1", "192.0.2.2", "the SSH session this task runs under, from 192.0.2.2 (sshd pid 150)",
+                22, 50000),
+        Session("10.0.0.1", "10.0.0.5", "the connection sshd pid 150 forwards to 10.0.0.5 port 80", 40000, 80),
+        Session("192.0.2.1", "198.51.100.9", "the SSH session from 198.51.100.9 (sshd pid 400)", 22, 50002),
     ]
 
 
@@ -235,8 +236,9 @@ class FakeKernel:
             raise DpifError(errno.EPERM, "query routing", "", "listing the IPv4 routes: Operation not permitted")
         return [r for r in self._routes if r.family == family]
 
-    def route_get(self, dst, src=None, oif=None):
+    def route_get(self, dst, src=None, oif=None, sport=0, dport=0):
         self.asked.append((dst, src, oif))
+        self.ports = (sport, dport)
         if dst not in self.lookups:
             raise DpifError(errno.ENETUNREACH, "query routing", "", "looking up the route to %s: Network is "
                             "unreachable" % dst)
@@ -338,3 +340,10 @@ def test_a_session_over_a_tunnel_without_a_known_underlay_cannot_be_placed():
                                     "192.0.2.1")
     finally:
         del LINKS[14]
+
+
+def test_the_route_is_asked_with_the_sessions_ports():
+    """Policy rules may select on ports (ip rule ... sport 22 lookup mgmt)."""
+    kernel = FakeKernel([Address(2, "192.0.2.1")], lookups={"192.0.2.2": R([2])})
+    mgmt_path.protected_devices([SSH._replace(local_port=22, peer_port=50000)], kernel)
+    assert kernel.ports == (22, 50000)

@@ -53,6 +53,8 @@ IFLA_IFNAME, IFLA_LINK, IFLA_MASTER, IFLA_LINKINFO, IFLA_LINK_NETNSID = 3, 5, 10
 IFLA_INFO_KIND, IFLA_INFO_DATA = 1, 2
 IFA_ADDRESS, IFA_LOCAL = 1, 2
 RTA_DST, RTA_SRC, RTA_OIF, RTA_GATEWAY, RTA_MULTIPATH, RTA_TABLE = 1, 2, 4, 5, 9, 15
+RTA_IP_PROTO, RTA_SPORT, RTA_DPORT = 27, 28, 29     # u8; be16; be16 (Linux 4.17)
+_BE16 = struct.Struct("!H")
 RTN_UNICAST = 1
 RTM_F_CLONED = 0x200
 RTM_F_LOOKUP_TABLE = 0x1000
@@ -281,11 +283,14 @@ class Rtnl:
                 for data, off, end in self._request(RTM_GETROUTE, NLM_F_DUMP, RTMSG.pack(family, 0, 0, 0, 0, 0, 0, 0, 0), what)
                 if NLHDR.unpack_from(data, off - NLHDR.size)[1] == RTM_NEWROUTE]
 
-    def route_get(self, dst: str, src: Optional[str] = None, oif: Optional[int] = None) -> Route:
+    def route_get(self, dst: str, src: Optional[str] = None, oif: Optional[int] = None,
+                  sport: int = 0, dport: int = 0) -> Route:
         """The route the kernel would send a packet to ``dst`` from ``src``
-        (out of ``oif``) with: policy rules and VRFs apply. The answer is the
-        matched FIB entry, so ``oifs`` holds every ECMP nexthop's device and
-        ``table`` the table it was found in."""
+        (out of ``oif``; a TCP segment from port ``sport`` to ``dport`` when
+        given) with: policy rules, including those on ports and protocol,
+        and VRFs apply. The answer is the matched FIB entry, so ``oifs``
+        holds every ECMP nexthop's device and ``table`` the table it was
+        found in."""
         family = _family_of(dst)
         bits = 32 if family == socket.AF_INET else 128
         body = RTMSG.pack(family, bits, bits if src else 0, 0, 0, 0, 0, 0, RTM_F_FIB_MATCH | RTM_F_LOOKUP_TABLE)
@@ -294,6 +299,9 @@ class Rtnl:
             body += nla(RTA_SRC, socket.inet_pton(family, src))
         if oif:
             body += nla_u32(RTA_OIF, oif)
+        if sport or dport:
+            body += nla(RTA_IP_PROTO, bytes((socket.IPPROTO_TCP,)))
+            body += nla(RTA_SPORT, _BE16.pack(sport)) + nla(RTA_DPORT, _BE16.pack(dport))
         what = "looking up the route to %s%s" % (dst, " from %s" % src if src else "")
         answers = self._request(RTM_GETROUTE, 0, body, what)
         if not answers:
