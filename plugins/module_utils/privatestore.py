@@ -38,6 +38,7 @@ import hmac
 import os
 import stat
 import struct
+import time
 from typing import Dict, List, Optional
 
 MAGIC = b"dpifovs\x02"
@@ -45,6 +46,7 @@ NONCE_LEN = 16
 TAG_LEN = 32
 KEY_LEN = 32
 KEY_NAME = "key"
+TEMP_PREFIX = ".tmp-"
 _LEN = struct.Struct("<Q")
 _INDEX = struct.Struct("<Q")
 _OPEN_FLAGS = os.O_NOFOLLOW | os.O_NONBLOCK | os.O_NOCTTY | getattr(os, "O_CLOEXEC", 0)
@@ -181,6 +183,22 @@ class PrivateDir:
         self.path = path
         self.fd = fd
         self.key = self._key()
+        self._sweep()
+
+    def _sweep(self, age: float = 3600) -> None:
+        """Remove temporary files a killed run left (a 100k-line cache's is
+        about 40 MB); one younger than ``age`` seconds may be another run's."""
+        now = time.time()
+        try:
+            entries = [e for e in os.scandir(self.fd) if e.name.startswith(TEMP_PREFIX)]
+        except OSError:
+            return
+        for entry in entries:
+            try:
+                if now - entry.stat(follow_symlinks=False).st_mtime > age:
+                    self.unlink(entry.name)
+            except OSError:
+                continue
 
     def _key(self) -> bytes:
         fd = self.open(KEY_NAME)
@@ -221,7 +239,7 @@ class PrivateDir:
     def create_temp(self) -> tuple:
         """A new empty file ``(fd, name)``, mode 0600, for :meth:`replace`."""
         while True:
-            name = ".tmp-" + os.urandom(8).hex()
+            name = TEMP_PREFIX + os.urandom(8).hex()
             try:
                 fd = os.open(name, os.O_RDWR | os.O_CREAT | os.O_EXCL | _OPEN_FLAGS, 0o600, dir_fd=self.fd)
             except FileExistsError:

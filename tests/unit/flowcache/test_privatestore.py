@@ -231,3 +231,16 @@ def test_the_key_is_replaced_when_it_is_not_ours_alone(tmp_path, mode):
     again = privatestore.open_dir(directory)
     assert (again.key == old) == (mode == 0o600)
     assert os.stat(key_path).st_mode & 0o777 == 0o600
+
+
+def test_temporary_files_a_killed_run_left_are_swept(tmp_path):
+    directory = _private(tmp_path)
+    privatestore.open_dir(directory)
+    old, fresh = os.path.join(directory, ".tmp-old"), os.path.join(directory, ".tmp-fresh")
+    for path in (old, fresh):
+        with open(path, "wb") as fh:
+            fh.write(b"half a cache")
+    os.utime(old, (1, 1))
+    privatestore.forget_dirs()
+    privatestore.open_dir(directory)
+    assert not os.path.exists(old) and os.path.exists(fresh)     # a fresh one may be another run's
