@@ -5,6 +5,7 @@ import os
 
 from ansible_collections.dpif.ovs.plugins.module_utils.dpif import safety
 
+
 def make_proc(tmp_path):
     (tmp_path / "net").mkdir()
     return str(tmp_path)
