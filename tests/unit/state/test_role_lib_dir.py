@@ -1,6 +1,7 @@
 """The role removes whatever in dpif_ovs_lib_dir is not the collection's code:
-its first task refuses a directory a removal could climb out of or that is
-shared with others. Runs the role's own assert task with ansible-playbook."""
+it first refuses a directory a removal could climb out of or that is shared
+with others, and one below a directory others could write. These run the
+role's own tasks with ansible-playbook over prepared paths."""
 
 import json
 import os
@@ -27,70 +28,55 @@ CASES = {
 }
 
 
-@pytest.fixture(scope="module")
-def verdicts(tmp_path_factory):
-    """{lib dir: accepted} from one ansible-playbook run over every case."""
-    tmp = tmp_path_factory.mktemp("libdir")
+def run_role_tasks(tmp, first: str, until: str, lib_dirs, *extra) -> dict:
+    """Run persist.yml's tasks from the one named ``first`` up to ``until``
+    once per lib dir, and return {lib dir: the failure message, '' if none}."""
     with open(PERSIST) as fh:
         text = fh.read()
-    start = text.index("- name: The library directory is one the role may own")
-    end = text.index("- name: Directories for the restore code")
-    assert_task = text[start:end].replace("    quiet: true", "    quiet: true\n  ignore_errors: true\n  register: verdict", 1)
-    (tmp / "check.yml").write_text("---\n" + assert_task + (
+    tasks = text[text.index("- name: " + first):text.index("- name: " + until)]
+    tasks = tasks.replace("    quiet: true", "    quiet: true\n  ignore_errors: true\n  register: verdict", 1)
+    (tmp / "check.yml").write_text("---\n" + tasks + (
         "- name: Record\n  ansible.builtin.set_fact:\n"
-        "    seen: \"{{ seen | default({}) | combine({dpif_ovs_lib_dir: not verdict.failed}) }}\"\n"))
+        "    seen: \"{{ seen | default({}) | combine({dpif_ovs_lib_dir: verdict.msg if verdict.failed else ''}) }}\"\n"))
     (tmp / "play.yml").write_text(
         "- hosts: localhost\n  gather_facts: false\n  tasks:\n"
         "    - ansible.builtin.include_tasks: check.yml\n"
         "      loop: %s\n      loop_control: {loop_var: dpif_ovs_lib_dir}\n"
         "    - ansible.builtin.copy: {content: \"{{ seen | to_json }}\", dest: %s}\n"
-        % (json.dumps(sorted(CASES)), tmp / "seen.json"))
+        % (json.dumps(list(lib_dirs)), tmp / "seen.json"))
     playbook = os.path.join(os.path.dirname(sys.executable), "ansible-playbook")
     out = subprocess.run([playbook, "-i", "localhost,", "-c", "local", str(tmp / "play.yml"),
-                          "-e", "ansible_python_interpreter=%s" % sys.executable,
-                          "-e", "dpif_ovs_state_dir=/var/lib/dpif-ovs", "-e", "dpif_ovs_unit_dir=/etc/systemd/system"],
+                          "-e", "ansible_python_interpreter=%s" % sys.executable] + list(extra),
                          capture_output=True, text=True, check=False, cwd=str(tmp),
                          env=dict(os.environ, ANSIBLE_NOCOLOR="1", ANSIBLE_LOCAL_TEMP=str(tmp / "local")))
     assert (tmp / "seen.json").exists(), out.stdout + out.stderr
     return json.loads((tmp / "seen.json").read_text())
 
 
+@pytest.fixture(scope="module")
+def verdicts(tmp_path_factory):
+    return run_role_tasks(tmp_path_factory.mktemp("libdir"), "The library directory is one the role may own",
+                          "Find directories above the library directory", sorted(CASES),
+                          "-e", "dpif_ovs_state_dir=/var/lib/dpif-ovs", "-e", "dpif_ovs_unit_dir=/etc/systemd/system")
+
+
 @pytest.mark.parametrize("lib_dir", sorted(CASES))
 def test_lib_dir(verdicts, lib_dir):
-    assert verdicts[lib_dir] is CASES[lib_dir]
+    assert (verdicts[lib_dir] == "") is CASES[lib_dir], verdicts[lib_dir]
 
 
 def test_directories_above_the_lib_dir_that_others_could_write_are_refused(tmp_path):
-    """The role's parents check, run over prepared directories: one others
-    may write (0777) is refused, naming it; a sticky one (like /tmp) is not;
-    one not owned by root is refused (so, for a non-root run, every one)."""
-    with open(PERSIST) as fh:
-        text = fh.read()
-    start = text.index("- name: Find directories above the library directory")
-    end = text.index("- name: Directories for the restore code")
-    check = text[start:end].replace("    quiet: true", "    quiet: true\n  ignore_errors: true\n  register: verdict", 1)
-    (tmp_path / "check.yml").write_text("---\n" + check + (
-        "- name: Record\n  ansible.builtin.set_fact:\n"
-        "    seen: \"{{ seen | default({}) | combine({dpif_ovs_lib_dir: verdict.msg if verdict.failed else ''}) }}\"\n"))
+    """One others may write (0777) is refused, naming it; a sticky one (like
+    /tmp) is not; one not owned by root is refused (so, for a non-root run,
+    every one)."""
     base = tmp_path / "dirs"
     for name, mode in (("open", 0o777), ("sticky", 0o1777), ("plain", 0o755)):
         (base / name).mkdir(parents=True)
         (base / name).chmod(mode)
     base.chmod(0o755)
     libs = [str(base / name / "lib") for name in ("open", "sticky", "plain")]
-    (tmp_path / "play.yml").write_text(
-        "- hosts: localhost\n  gather_facts: false\n  tasks:\n"
-        "    - ansible.builtin.include_tasks: check.yml\n"
-        "      loop: %s\n      loop_control: {loop_var: dpif_ovs_lib_dir}\n"
-        "    - ansible.builtin.copy: {content: \"{{ seen | to_json }}\", dest: %s}\n"
-        % (json.dumps(libs), tmp_path / "seen.json"))
-    playbook = os.path.join(os.path.dirname(sys.executable), "ansible-playbook")
-    out = subprocess.run([playbook, "-i", "localhost,", "-c", "local", str(tmp_path / "play.yml"),
-                          "-e", "ansible_python_interpreter=%s" % sys.executable],
-                         capture_output=True, text=True, check=False, cwd=str(tmp_path),
-                         env=dict(os.environ, ANSIBLE_NOCOLOR="1", ANSIBLE_LOCAL_TEMP=str(tmp_path / "local")))
-    assert (tmp_path / "seen.json").exists(), out.stdout + out.stderr
-    seen = json.loads((tmp_path / "seen.json").read_text())
+    seen = run_role_tasks(tmp_path, "Find directories above the library directory",
+                          "Directories for the restore code", libs)
     assert seen[libs[0]].startswith("'%s' (owner uid %d, mode 777), above dpif_ovs_lib_dir %s: whoever can write"
                                     % (base / "open", os.geteuid(), libs[0])), seen
     if os.geteuid() == 0:
