@@ -167,10 +167,10 @@ class TableSnapshot:
                 return False
             kernel, src, notes, note_lines = meta["kernel"], meta["src"], meta["notes"], meta["note_lines"]
         except (BadFile, OSError, EOFError, ValueError, TypeError, KeyError):
-            self.discard()
+            self._drop_damaged()
             return False
         if not (_is_digest(kernel) and _is_digest(src) and _valid_notes(notes, note_lines)):
-            self.discard()
+            self._drop_damaged()
             return False
         self.kernel, self.src, self.notes, self.note_lines = kernel, src, notes, note_lines
         self._texts_at = self._fh.tell()
@@ -232,6 +232,13 @@ class TableSnapshot:
                 raise
         except OSError:
             pass    # only slower next time
+
+    def _drop_damaged(self) -> None:
+        """Remove the file just read and found damaged, unless another run
+        has put a new one in its place meanwhile."""
+        if self.store.same_file(self._fh.fileno(), self.name):
+            self.store.unlink(self.name)
+        self.close()
 
     def discard(self) -> None:
         """Forget the snapshot (the table it describes is gone)."""
