@@ -31,11 +31,16 @@ import json
 import os
 import sys
 
-from ansible_collections.dpif.ovs.plugins.module_utils.errors import DpifError
+from ansible_collections.dpif.ovs.plugins.module_utils.errors import DpifError, InternalError
 from ansible_collections.dpif.ovs.plugins.module_utils.privatestore import check_trusted_path
+from ansible_collections.dpif.ovs.plugins.module_utils.srcfile import read_regular_file
 from ansible_collections.dpif.ovs.plugins.module_utils.state_schema import ROOT, validate_document
 
 PURGE_DATAPATHS = "dpif_ovs_purge_datapaths"
+#: What a bug report from the boot-time restore needs.
+REPORT = "please report it with the state file and the traceback below"
+#: A saved document is a few KiB per datapath: 64 MiB is far beyond any host.
+MAX_STATE_BYTES = 64 << 20
 
 
 def load_state(path: str) -> dict:
@@ -45,14 +50,22 @@ def load_state(path: str) -> dict:
     ValueError says which is not."""
     path = os.path.abspath(path)
     _check_trusted(path)
-    with open(path) as fh:
-        doc = json.load(fh)
+    data = read_regular_file(path, MAX_STATE_BYTES, "read state", "state file '%s'" % path, "a state file",
+                             "it must be the JSON document the role saved")
+    try:
+        doc = json.loads(data.decode("utf-8"))
+    except UnicodeDecodeError as exc:
+        raise ValueError("%s is not UTF-8 text: byte %d (%s)" % (path, exc.start + 1, exc.reason)) from None
+    except ValueError as exc:
+        raise ValueError("%s is not JSON: %s" % (path, exc)) from None
     try:
         problems = validate_document(doc)
     except ImportError:     # no jsonschema on this host: the resources check every field anyway
         problems = []
     if problems:
         raise ValueError("%s is not a valid state document:\n  %s" % (path, "\n  ".join(problems)))
+    if not isinstance(doc, dict) or not isinstance(doc.get(ROOT), list):     # when not validated
+        raise ValueError("%s is not a state document: it must be a JSON object with a list '%s'" % (path, ROOT))
     base = os.path.dirname(path)
     for dp in doc[ROOT]:
         if dp.get("flows_file"):
@@ -122,6 +135,13 @@ def apply(doc: dict, check_mode: bool = False, out=sys.stdout, err=sys.stderr) -
             failures += 1
             err.write("%s: FAILED: %s\n" % (label, exc))
             return None
+        except Exception as exc:    # a bug: said, with its traceback, and the next step still runs
+            failures += 1
+            bug = InternalError(exc, "applying %s" % label, report=REPORT)
+            err.write("%s: FAILED: %s\n%s" % (label, bug, bug.traceback))
+            return None
+        for warning in result.get("warnings") or []:
+            err.write("%s: warning: %s\n" % (label, warning))
         for command in result.get("commands") or []:
             out.write("%s: %s\n" % (label, command))
         return result
@@ -130,7 +150,7 @@ def apply(doc: dict, check_mode: bool = False, out=sys.stdout, err=sys.stderr) -
     steps = plan_steps(doc)
     for label, kind, params in [s for s in steps if s[1] == "datapath"]:
         step(label, kind, params)
-    existing = res["info"].run({"name": None}, check_mode=True, diff=False)["datapaths"]
+    existing = (step("datapaths", "info", {"name": None}) or {}).get("datapaths", [])
     if doc.get(PURGE_DATAPATHS):
         for have in existing:
             if have["name"] not in wanted:
@@ -166,8 +186,12 @@ def main(argv=None) -> int:
     args = parser.parse_args(argv)
     try:
         doc = load_state(args.state_file)
-    except (OSError, ValueError) as exc:
+    except (OSError, ValueError, DpifError) as exc:
         sys.stderr.write("dpif-ovs %s: %s\n" % (args.command, exc))
+        return 2
+    except Exception as exc:    # a bug: said, with its traceback
+        bug = InternalError(exc, "reading %s" % args.state_file, report=REPORT)
+        sys.stderr.write("dpif-ovs %s: %s\n%s" % (args.command, bug, bug.traceback))
         return 2
     failures = apply(doc, check_mode=args.command == "check")
     if failures:

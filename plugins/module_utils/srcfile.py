@@ -38,35 +38,51 @@ _KINDS = (
 )
 
 
-def _refuse(src: str, code: int, detail: str) -> DpifError:
-    return DpifError(code, "read flows", "src '%s'" % src, detail)
-
-
 def read_src(src: str) -> bytes:
     """The bytes of flows file ``src``; DpifError (with the path and the
     reason) when it is not a regular file, is larger than
     :data:`MAX_SRC_BYTES`, or cannot be read."""
+    return read_regular_file(src, MAX_SRC_BYTES, "read flows", "src '%s'" % src, "a flows file",
+                             "src must be a regular file of flows")
+
+
+def read_regular_file(path: str, limit: int, op: str, obj: str, what: str, wanted: str) -> bytes:
+    """The bytes of regular file ``path`` (``what``: "a flows file"), at
+    most ``limit`` of them; DpifError(op, obj) otherwise, ``wanted`` saying
+    what the path must be."""
+    def refuse(code: int, detail: str) -> DpifError:
+        return DpifError(code, op, obj, detail)
     try:
         # O_NONBLOCK: opening a FIFO with no writer would otherwise wait forever.
-        fd = os.open(src, os.O_RDONLY | os.O_NONBLOCK | os.O_NOCTTY | getattr(os, "O_CLOEXEC", 0))
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_NOCTTY | getattr(os, "O_CLOEXEC", 0))
     except OSError as exc:
-        raise _refuse(src, exc.errno or errno.EIO, exc.strerror) from None
+        kind = _kind_of(path) if exc.errno == errno.ENXIO else None     # a socket cannot be opened
+        if kind is not None:
+            raise refuse(errno.EINVAL, "it is %s; %s" % (kind, wanted)) from None
+        raise refuse(exc.errno or errno.EIO, exc.strerror) from None
     try:
         st = os.fstat(fd)
         if not stat.S_ISREG(st.st_mode):
             kind = next((name for test, name in _KINDS if test(st.st_mode)), "not a regular file")
-            raise _refuse(src, errno.EINVAL, "it is %s; src must be a regular file of flows" % kind)
-        if st.st_size > MAX_SRC_BYTES:
-            raise _refuse(src, errno.EFBIG, "it is %d bytes; a flows file may be at most %d MiB"
-                          % (st.st_size, MAX_SRC_BYTES >> 20))
+            raise refuse(errno.EINVAL, "it is %s; %s" % (kind, wanted))
+        if st.st_size > limit:
+            raise refuse(errno.EFBIG, "it is %d bytes; %s may be at most %d MiB" % (st.st_size, what, limit >> 20))
         with os.fdopen(fd, "rb") as fh:
             fd = None
-            data = fh.read(MAX_SRC_BYTES + 1)       # it may grow while we read
+            data = fh.read(limit + 1)       # it may grow while we read
     except OSError as exc:
-        raise _refuse(src, exc.errno or errno.EIO, exc.strerror) from None
+        raise refuse(exc.errno or errno.EIO, exc.strerror) from None
     finally:
         if fd is not None:
             os.close(fd)
-    if len(data) > MAX_SRC_BYTES:
-        raise _refuse(src, errno.EFBIG, "it grew past %d MiB while it was read" % (MAX_SRC_BYTES >> 20))
+    if len(data) > limit:
+        raise refuse(errno.EFBIG, "it grew past %d MiB while it was read" % (limit >> 20))
     return data
+
+
+def _kind_of(path: str):
+    try:
+        mode = os.stat(path).st_mode
+    except OSError:
+        return None
+    return next((name for test, name in _KINDS if test(mode)), None)

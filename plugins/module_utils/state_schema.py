@@ -35,10 +35,12 @@ from __future__ import absolute_import, annotations, division, print_function
 __metaclass__ = type
 
 import copy
+import errno
 import traceback
-from typing import List
+from typing import List, Optional
 
 from ansible_collections.dpif.ovs.plugins.module_utils.errors import DpifError
+from ansible_collections.dpif.ovs.plugins.module_utils.odp.model import canonical
 from ansible_collections.dpif.ovs.plugins.module_utils.odp.rules import validate as validate_flow
 from ansible_collections.dpif.ovs.plugins.module_utils.odp.structured import FLOW_SCHEMA, flow_from_struct
 from ansible_collections.dpif.ovs.plugins.module_utils.odp.text import parse_flow
@@ -54,6 +56,13 @@ except ImportError:     # the caller reports missing_required_lib
 ROOT = "dpif_ovs_datapaths"
 #: The kernel's limit on a device name (IFNAMSIZ - 1).
 NAME_MAX = 15
+#: The kernel's largest masks cache (its entries must fit one 32 KiB per-CPU unit).
+MASKS_CACHE_MAX = 4096
+#: Bytes the kernel refuses in a device name: its dev_valid_name() rejects
+#: '/', ':' and what its isspace() calls space, which in the kernel's
+#: Latin-1 table includes 0xa0 (found in the UTF-8 of 'à', 'Š', 'Р'...).
+#: NUL would end the name early.
+NAME_BAD_BYTES = frozenset(b"/:\0\t\n\v\f\r \xa0")
 USER_FEATURES = ["unaligned", "vport_pids", "tc_recirc_sharing", "dispatch_upcall_per_cpu"]
 VPORT_TYPES = ["netdev", "internal", "vxlan", "geneve", "gre"]
 
@@ -212,6 +221,93 @@ def _schema_errors(doc) -> List[tuple]:
     return found
 
 
+def name_problem(name: str) -> Optional[str]:
+    """Why the kernel would refuse ``name`` as a network device name (its
+    dev_valid_name(): at most 15 bytes, not ``.`` or ``..``, none of
+    :data:`NAME_BAD_BYTES`), or None. The schema's pattern and maxLength
+    work on characters; the kernel counts bytes."""
+    try:
+        raw = name.encode("utf-8")
+    except UnicodeEncodeError:
+        return "%r is not valid Unicode text" % name
+    shown = name.replace("\0", "\\0")
+    if len(raw) > NAME_MAX:
+        return "'%s' is %d bytes in UTF-8; a device name may be at most %d" % (shown, len(raw), NAME_MAX)
+    if name in (".", ".."):
+        return "'%s' cannot be a device name" % name
+    if NAME_BAD_BYTES.intersection(raw) or any(c.isspace() for c in name):
+        return ("'%s' cannot be a device name: the kernel refuses '/', ':', NUL and white space "
+                "(to it, byte 0xa0 of UTF-8 text such as 'à' is white space)" % shown)
+    return None
+
+
+def _datapath_errors(dp, at, seen_dp) -> List[tuple]:
+    """The datapath's own fields: its name (a device name, listed once) and
+    its masks cache size (a size the kernel takes)."""
+    found = []
+    problem = name_problem(dp["name"])
+    if problem:
+        found.append((at + ["name"], problem))
+    if dp["name"] in seen_dp:
+        found.append((at + ["name"], "datapath '%s' is listed twice (also at %s)"
+                      % (dp["name"], path_text([ROOT, seen_dp[dp["name"]]]))))
+    seen_dp.setdefault(dp["name"], at[-1])
+    size = dp.get("masks_cache_size")
+    if size is not None and (size > MASKS_CACHE_MAX or size & (size - 1)):
+        found.append((at + ["masks_cache_size"], "%d is not 0 or a power of two up to %d (the kernel refuses it)"
+                      % (size, MASKS_CACHE_MAX)))
+    return found
+
+
+def _vport_errors(dp, at, names, numbers) -> List[tuple]:
+    """Vport names (device names, each once, not the datapath's) and port
+    numbers (each once). Fills ``names`` (name: number or None) and
+    ``numbers`` (number: name)."""
+    found = []
+    for j, vp in enumerate(dp.get("vports") or []):
+        vat = at + ["vports", j]
+        problem = name_problem(vp["name"])
+        if problem:
+            found.append((vat + ["name"], problem))
+        if vp["name"] in names:
+            found.append((vat + ["name"], "vport '%s' is listed twice in datapath '%s'" % (vp["name"], dp["name"])
+                          if names[vp["name"]] != 0 else
+                          "'%s' is the datapath's own port 0" % vp["name"]))
+        else:
+            names[vp["name"]] = vp.get("port_no")
+        no = vp.get("port_no")
+        if no is not None:
+            if no in numbers:
+                found.append((vat + ["port_no"], "port number %d is also given to '%s'" % (no, numbers[no])))
+            numbers.setdefault(no, vp["name"])
+    return found
+
+
+def _flow_errors(dp, at, port_numbers) -> List[tuple]:
+    """Every flow must parse and obey the kernel's rules, and a flow (its
+    key and mask) may be listed twice only with the same actions, as
+    ovs_flow requires."""
+    found = []
+    listed = {}         # canonical (key, mask) -> (index, actions)
+    for k, item in enumerate(dp.get("flows") or []):
+        fat = at + ["flows", k]
+        try:
+            if isinstance(item, str):
+                flow = parse_flow(item, port_numbers=port_numbers)
+            else:
+                flow = flow_from_struct(item, port_numbers=port_numbers)
+            flow, _notes = validate_flow(flow, fix=True, text=item if isinstance(item, str) else None)
+        except DpifError as exc:
+            found.append((fat, exc.reason))
+            continue
+        key, mask, actions = canonical(flow).canonical_tuple()
+        first, first_actions = listed.setdefault((key, mask), (k, actions))
+        if first_actions != actions:
+            found.append((fat, "the same flow (same key and mask) as %s, with other actions; list each flow once"
+                          % path_text(["flows", first])))
+    return found
+
+
 def _semantic_errors(doc, skip) -> List[tuple]:
     """What the schema cannot say, for the datapaths the schema accepted
     (their indices not in ``skip``)."""
@@ -221,25 +317,10 @@ def _semantic_errors(doc, skip) -> List[tuple]:
         if i in skip:
             continue
         at = [ROOT, i]
-        if dp["name"] in seen_dp:
-            found.append((at + ["name"], "datapath '%s' is listed twice (also at %s)"
-                          % (dp["name"], path_text([ROOT, seen_dp[dp["name"]]]))))
-        seen_dp.setdefault(dp["name"], i)
+        found += _datapath_errors(dp, at, seen_dp)
         names = {dp["name"]: 0}
         numbers = {}
-        for j, vp in enumerate(dp.get("vports") or []):
-            vat = at + ["vports", j]
-            if vp["name"] in names:
-                found.append((vat + ["name"], "vport '%s' is listed twice in datapath '%s'" % (vp["name"], dp["name"])
-                              if names[vp["name"]] != 0 else
-                              "'%s' is the datapath's own port 0" % vp["name"]))
-            else:
-                names[vp["name"]] = vp.get("port_no")
-            no = vp.get("port_no")
-            if no is not None:
-                if no in numbers:
-                    found.append((vat + ["port_no"], "port number %d is also given to '%s'" % (no, numbers[no])))
-                numbers.setdefault(no, vp["name"])
+        found += _vport_errors(dp, at, names, numbers)
         # Ports without a number get one from the kernel; a stand-in is enough to parse.
         spare = iter(range(65279, 0, -1))
         port_numbers = {}
@@ -247,16 +328,7 @@ def _semantic_errors(doc, skip) -> List[tuple]:
             if no is None:
                 no = next(n for n in spare if n not in numbers)
             port_numbers[name] = no
-        for k, item in enumerate(dp.get("flows") or []):
-            fat = at + ["flows", k]
-            try:
-                if isinstance(item, str):
-                    flow = parse_flow(item, port_numbers=port_numbers)
-                else:
-                    flow = flow_from_struct(item, port_numbers=port_numbers)
-                validate_flow(flow, fix=True, text=item if isinstance(item, str) else None)
-            except DpifError as exc:
-                found.append((fat, exc.detail))
+        found += _flow_errors(dp, at, port_numbers)
     return found
 
 
@@ -283,3 +355,15 @@ def validate_document(doc) -> List[str]:
         if line not in out:
             out.append(line)
     return out
+
+
+def run_validate(params: dict, check_mode: bool, diff: bool) -> dict:
+    """``ovs_state_validate``'s work: the document's problems as one
+    DpifError (each also in ``errors``), or how many datapaths it lists."""
+    errors = validate_document({ROOT: params["datapaths"]})
+    if errors:
+        exc = DpifError(errno.EINVAL, "validate document", "", "%s has %d problem%s:\n%s" % (
+            ROOT, len(errors), "" if len(errors) == 1 else "s", "\n".join(errors)))
+        exc.extra["errors"] = errors
+        raise exc
+    return {"changed": False, "errors": [], "datapaths": len(params["datapaths"])}

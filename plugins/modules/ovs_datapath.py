@@ -96,14 +96,12 @@ errno:
   sample: EPERM
 """
 
-from ansible.module_utils.basic import AnsibleModule
-
-from ansible_collections.dpif.ovs.plugins.module_utils.module_runner import run
+from ansible_collections.dpif.ovs.plugins.module_utils.module_runner import new_module, run
 from ansible_collections.dpif.ovs.plugins.module_utils.resources import datapath
 
 
 def main():
-    module = AnsibleModule(
+    module = new_module(
         argument_spec=dict(
             name=dict(type="str", required=True),
             state=dict(type="str", default="present", choices=["present", "absent"]),

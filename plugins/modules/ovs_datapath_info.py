@@ -77,14 +77,12 @@ datapaths:
         - {name: vx0, type: vxlan, port_no: 1, options: {dst_port: 4789}, stats: {rx_packets: 0}}
 """
 
-from ansible.module_utils.basic import AnsibleModule
-
-from ansible_collections.dpif.ovs.plugins.module_utils.module_runner import run
+from ansible_collections.dpif.ovs.plugins.module_utils.module_runner import new_module, run
 from ansible_collections.dpif.ovs.plugins.module_utils.resources import info
 
 
 def main():
-    module = AnsibleModule(
+    module = new_module(
         argument_spec=dict(name=dict(type="str")),
         supports_check_mode=True,
     )

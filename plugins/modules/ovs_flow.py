@@ -194,14 +194,12 @@ failures:
   elements: dict
 """
 
-from ansible.module_utils.basic import AnsibleModule
-
-from ansible_collections.dpif.ovs.plugins.module_utils.module_runner import run
+from ansible_collections.dpif.ovs.plugins.module_utils.module_runner import new_module, run
 from ansible_collections.dpif.ovs.plugins.module_utils.resources import flow
 
 
 def main():
-    module = AnsibleModule(
+    module = new_module(
         argument_spec=dict(
             datapath=dict(type="str"),
             config=dict(type="list", elements="raw"),

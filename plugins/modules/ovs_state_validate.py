@@ -65,16 +65,17 @@ datapaths:
   sample: 1
 """
 
-from ansible.module_utils.basic import AnsibleModule, missing_required_lib
+from ansible.module_utils.basic import missing_required_lib
 
 from ansible_collections.dpif.ovs.plugins.module_utils import state_schema
+from ansible_collections.dpif.ovs.plugins.module_utils.module_runner import new_module, run
 
 # state_schema imports jsonschema when it can and keeps the traceback when it cannot.
 HAS_JSONSCHEMA = state_schema.jsonschema is not None
 
 
 def main():
-    module = AnsibleModule(
+    module = new_module(
         argument_spec=dict(
             datapaths=dict(type="raw", required=True),
         ),
@@ -82,12 +83,7 @@ def main():
     )
     if not HAS_JSONSCHEMA:
         module.fail_json(msg=missing_required_lib("jsonschema"), exception=state_schema.JSONSCHEMA_IMPORT_ERROR)
-    errors = state_schema.validate_document({state_schema.ROOT: module.params["datapaths"]})
-    if errors:
-        module.fail_json(msg="%s has %d problem%s:\n%s" % (state_schema.ROOT, len(errors), "" if len(errors) == 1 else "s",
-                                                           "\n".join(errors)),
-                         errors=errors)
-    module.exit_json(changed=False, errors=[], datapaths=len(module.params["datapaths"]))
+    run(module, state_schema.run_validate)
 
 
 if __name__ == "__main__":

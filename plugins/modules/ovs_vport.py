@@ -135,14 +135,12 @@ errno:
   sample: EBUSY
 """
 
-from ansible.module_utils.basic import AnsibleModule
-
-from ansible_collections.dpif.ovs.plugins.module_utils.module_runner import run
+from ansible_collections.dpif.ovs.plugins.module_utils.module_runner import new_module, run
 from ansible_collections.dpif.ovs.plugins.module_utils.resources import vport
 
 
 def main():
-    module = AnsibleModule(
+    module = new_module(
         argument_spec=dict(
             datapath=dict(type="str", required=True),
             name=dict(type="str", required=True),

@@ -112,6 +112,26 @@ def dpctl():
     return run
 
 
+def module_script(before_run: str = "") -> str:
+    """Python source that runs module ``sys.argv[1]`` with the JSON arguments
+    ``sys.argv[2]`` in a process of its own, as Ansible runs it on the host,
+    and prints its result; ``before_run`` is run first (dropping privileges)."""
+    return "\n".join([
+        "import io, json, sys, importlib",
+        "from contextlib import redirect_stdout",
+        "from ansible.module_utils.testing import patch_module_args",
+        "mod = importlib.import_module('ansible_collections.dpif.ovs.plugins.modules.' + sys.argv[1])",
+        before_run,
+        "buf = io.StringIO()",
+        "with patch_module_args(json.loads(sys.argv[2])), redirect_stdout(buf):",
+        "    try:",
+        "        mod.main()",
+        "    except SystemExit:",
+        "        pass",
+        "print(buf.getvalue())",
+        ""])
+
+
 class ModuleResult(dict):
     @property
     def failed(self):
@@ -174,3 +194,30 @@ def converge(run_module):
         assert again["changed"] is False and again["commands"] == [] and again["before"] == real.get("after", real["before"])
         return real
     return apply
+
+
+#: Counts of the bad-input corpus (test_bad_inputs.py), for the terminal summary.
+BAD_INPUTS = pytest.StashKey[dict]()
+
+
+@pytest.fixture
+def bad_input_tally(request):
+    """The counts test_bad_inputs.py keeps: cases run, cases that failed as
+    they must ("good"), fuzzed mutants left out because they were valid."""
+    return request.config.stash.setdefault(BAD_INPUTS, {"cases": 0, "good": 0, "front_end_took": 0, "kernel_took": 0})
+
+
+def pytest_terminal_summary(terminalreporter, config):
+    """Say how large the bad-input corpus was and how it fared."""
+    tally = config.stash.get(BAD_INPUTS, None)
+    if not tally or not tally["cases"]:
+        return
+    kinds = ", ".join("%s %d" % kv for kv in sorted(tally.get("categories", {}).items()))
+    if tally["good"] == tally["cases"]:
+        line = ("bad-input corpus: %d cases, each failed with a sentence naming its object and field; "
+                "kernel state unchanged" % tally["cases"])
+    else:
+        line = ("bad-input corpus: %d cases, %d of them failed badly (see test_bad_inputs.py above)"
+                % (tally["cases"], tally["cases"] - tally["good"]))
+    terminalreporter.write_line("%s (%s; fuzzed mutants left out as valid: %d the front end took, %d the kernel took)"
+                                % (line, kinds, tally["front_end_took"], tally["kernel_took"]))

@@ -418,3 +418,39 @@ def test_src_reruns_from_the_table_snapshot_equal_the_full_path(
     # A repeated line is one flow listed twice: the full path.
     res, parsed, full = step(lines + [lines[0]])
     assert not res["changed"] and full
+
+
+def test_check_mode_plans_on_a_host_that_has_nothing_yet(run_module, new_name, dpif, fdp, dpctl):
+    """--check before the datapath and vport tasks ever ran: ovs_flow plans
+    against an empty datapath and ports under the names the flows give, says
+    so, and shows the names (never a placeholder number). A real run still
+    refuses a name that is not a port."""
+    dp = new_name("ck")
+    config = ["in_port(vm1-eth0),eth(),eth_type(0x0800),ipv4(frag=no) vx0,2",
+              "in_port(2),eth(),eth_type(0x0806),arp() vm1-eth0"]
+    for state in ("merged", "replaced", "overridden"):
+        res = run_module("ovs_flow", {"datapath": dp, "config": config, "state": state}, check=True, diff=True)
+        assert not res.failed, res
+        assert res["changed"] and res["counts"] == {"create": 2, "modify": 0, "delete": 0, "unchanged": 0}
+        assert res["before"] == [] and res["commands"] == [
+            "add-flow in_port(2),eth(),eth_type(0x0806) vm1-eth0",
+            "add-flow in_port(vm1-eth0),eth(),eth_type(0x0800),ipv4(frag=no) vx0,2"]
+        assert "+in_port(vm1-eth0),eth(),eth_type(0x0800),ipv4(frag=no) vx0,2\n" in res["diff"]["prepared"]
+        assert res.warning_texts == [
+            "datapath '%s' does not exist yet; planning as if an earlier task created it" % dp,
+            "'vm1-eth0', 'vx0' are not ports of datapath '%s' yet; planning as if an earlier task added them "
+            "(a real run refuses a name that is still not a port)" % dp]
+    assert dpif.get(dp) is None
+    for state in ("deleted", "gathered"):
+        res = run_module("ovs_flow", {"datapath": dp, "state": state}, check=True)
+        assert not res.failed and not res["changed"], res
+    # A datapath that exists, with ports 1 and 2 but not the guest's yet.
+    res = run_module("ovs_flow", {"datapath": fdp, "config": config + [F1], "state": "overridden"}, check=True)
+    assert res["counts"]["create"] == 3 and "add-flow " + F1 in res["commands"]
+    assert res.warning_texts == ["'vm1-eth0', 'vx0' are not ports of datapath '%s' yet; planning as if an "
+                                 "earlier task added them (a real run refuses a name that is still not a port)" % fdp]
+    assert dpctl_flows(dpctl, fdp) == []
+    res = run_module("ovs_flow", {"datapath": fdp, "config": config, "state": "overridden"})
+    assert res.failed and "unknown port name 'vm1-eth0'" in res["msg"] and "config[0]" in res["msg"], res
+    res = run_module("ovs_flow", {"datapath": dp, "config": config})
+    assert res.failed and res["msg"] == "datapath '%s': no such datapath; create it first (dpif.ovs.ovs_datapath)" % dp

@@ -12,7 +12,7 @@ import sys
 
 import pytest
 
-from conftest import COLL_ROOT
+from conftest import COLL_ROOT, module_script
 
 
 def check_real_idempotent(run_module, module, args):
@@ -161,7 +161,7 @@ def test_vport_immutable_attributes_refused_or_recreated(run_module, dp, dpif):
     ({"name": "q0", "type": "internal", "port_no": 65536}, "EFBIG",
      "vport 'q0': port number 65536 is out of range: use 1 to 65535 (0 is the datapath's own port)"),
     ({"name": "lo", "type": "netdev"}, "EINVAL",
-     "vport 'lo': device 'lo' cannot be a netdev port (loopback, a non-Ethernet device, or an Open vSwitch internal device)"),
+     "vport 'lo': 'lo' is a loopback device; the kernel attaches only Ethernet-like devices as netdev ports"),
 ])
 def test_vport_bad_input_changes_nothing(run_module, dp, dpif, args, errno_name, msg):
     run_module("ovs_vport", {"datapath": dp, "name": "holder0", "type": "internal", "port_no": 3})
@@ -250,27 +250,15 @@ def test_info_reports_modules_input_shape(run_module, dp, new_name):
 
 # -- privileges, ownership, module loading ----------------------------------------
 
-DROP_AND_RUN = r"""
-import io, json, os, sys
-from contextlib import redirect_stdout
-from ansible.module_utils.testing import patch_module_args
-import importlib
-mod = importlib.import_module("ansible_collections.dpif.ovs.plugins.modules." + sys.argv[1])
-import ansible.module_utils.basic, errno, encodings.idna  # before losing /root
+DROP_AND_RUN = module_script("""
+import os, ansible.module_utils.basic, errno, encodings.idna  # before losing /root
 # Imported lazily by the run: load them while the checkout, the .venv and the
 # interpreter are still readable (a checkout under /root, mode 0700, is not to nobody).
 import ansible_collections.dpif.ovs.plugins.module_utils.dpif.system
 import ansible.module_utils._internal._json._profiles._module_legacy_c2m
 import ansible.module_utils._internal._json._profiles._module_legacy_m2c
 os.setgid(65534); os.setuid(65534)
-buf = io.StringIO()
-with patch_module_args(json.loads(sys.argv[2])), redirect_stdout(buf):
-    try:
-        mod.main()
-    except SystemExit:
-        pass
-print(buf.getvalue())
-"""
+""")
 
 
 def test_non_root_gets_a_clear_error(new_name):

@@ -27,11 +27,14 @@ def test_playbook_applies_then_changes_nothing(veth, dpctl, new_name):
     veth(dp + "-vm1")
     veth(dp + "-vm2")
     path = os.path.join(TOP, "tests", "playbooks", "foundation.yml")
+    # On a host that has nothing yet, --check plans every task, the flows too.
     out, (ok, changed, unreachable, failed) = playbook(path, "-e", "dp_name=" + dp, "--check", "--diff")
-    assert failed == 0 and changed == 4, out.stdout
+    assert failed == 0 and changed == 5, out.stdout
+    assert "+in_port(%s-vm1),eth(),eth_type(0x0800),ipv4(frag=no) %s-vx" % (dp, dp) in out.stdout
     assert dpctl("show", dp, check=False) == ""          # check mode made nothing
     out, (ok, changed, unreachable, failed) = playbook(path, "-e", "dp_name=" + dp, "--diff")
-    assert failed == 0 and changed == 4, out.stdout
+    assert failed == 0 and changed == 5, out.stdout
+    assert "+in_port(21),eth(),eth_type(0x0800),ipv4(frag=no) 10" in out.stdout
     assert '+    "port_no": 10,' in out.stdout          # --diff shows the new port
     ports = [line.strip() for line in dpctl("show", dp).splitlines() if line.strip().startswith("port ")]
     assert ports == [

@@ -8,6 +8,10 @@ provider's raw errno into a sentence that names the object and says what to
 do ("vport 'vx0': port number 3 is taken by 'eth1'"). Everything above it
 (the modules, the planner, the role's command-line entry point) talks to a
 :class:`Dpif`, never to a provider.
+
+An explanation replaces the errno's text with :meth:`DpifError.explain`,
+never by assigning ``detail``: when the kernel said why it refused (its
+extended ack), those words stay at the end of the sentence.
 """
 
 from __future__ import absolute_import, annotations, division, print_function
@@ -71,16 +75,57 @@ def feature_names(bits: int) -> List[str]:
 
 
 def check_name(kind: str, name: str) -> None:
-    """Names become network device names: 1 to 15 bytes, no '/', no spaces."""
+    """Names become network device names, which the kernel's
+    dev_valid_name() checks: 1 to 15 bytes of UTF-8, not "." or "..", no
+    '/', ':', NUL or white space; its white space includes byte 0xa0, which
+    is in the UTF-8 of many letters ('à'). Refused here, a name gets a
+    reason; refused by the kernel, it gets EINVAL alone."""
     if not isinstance(name, str) or not name:
         raise DpifError(errno.EINVAL, "check arguments", kind, "a name is required")
-    size = len(name.encode("utf-8"))
-    if size > NAME_MAX:
-        raise DpifError(errno.EINVAL, "check arguments", "%s '%s'" % (kind, name),
-                        "name is %d bytes long; the kernel allows at most %d" % (size, NAME_MAX))
+    try:
+        raw = name.encode("utf-8")
+    except UnicodeEncodeError:
+        raise DpifError(errno.EINVAL, "check arguments", "%s %r" % (kind, name),
+                        "a name must be valid Unicode text (it has an unpaired surrogate)") from None
+    obj = "%s '%s'" % (kind, name.replace("\0", "\\0"))
+    if len(raw) > NAME_MAX:
+        raise DpifError(errno.EINVAL, "check arguments", obj,
+                        "name is %d bytes long; the kernel allows at most %d" % (len(raw), NAME_MAX))
+    problem = _name_problem(name)
+    if problem:
+        raise DpifError(errno.EINVAL, "check arguments", obj, problem)
+
+
+def _name_problem(name: str) -> Optional[str]:
+    """Why dev_valid_name() refuses ``name`` (length aside), or None."""
+    if "\0" in name:
+        return "a device name may not contain a NUL character (the kernel would end it there)"
     if "/" in name or any(c.isspace() for c in name) or name in (".", ".."):
-        raise DpifError(errno.EINVAL, "check arguments", "%s '%s'" % (kind, name),
-                        "a device name may not contain '/' or white space")
+        return "a device name may not contain '/' or white space"
+    if ":" in name:
+        return "a device name may not contain ':' (the kernel keeps it for alias names such as eth0:1)"
+    odd = [c for c in name if 0xa0 in c.encode("utf-8")]
+    if odd:
+        return ("a device name may not contain '%s': its UTF-8 holds byte 0xa0, which the kernel "
+                "counts as white space" % odd[0])
+    return None
+
+
+#: The kernel takes the masks cache size as a u32.
+U32_MAX = 0xffffffff
+MASKS_CACHE_RULE = "it must be 0 (disabled) or a power of two no larger than 4096"
+
+
+def check_masks_cache_size(name: str, size: Optional[int]) -> None:
+    """``size`` must be None, or 0 or a power of two that fits the u32 the
+    kernel is sent (OVS refuses others with a bare EINVAL). The upper limit
+    is the kernel's to say (PCPU_MIN_UNIT_SIZE / 8, 4096 where the per-CPU
+    unit is 32 KiB): its attribute policy refuses more, and says so."""
+    if size is None:
+        return
+    if isinstance(size, bool) or not isinstance(size, int) or not 0 <= size <= U32_MAX or size & (size - 1):
+        raise DpifError(errno.EINVAL, "check arguments", "datapath '%s'" % name,
+                        "masks cache size %r rejected: %s" % (size, MASKS_CACHE_RULE))
 
 
 def normalize_options(name: str, vport_type: str, options: Optional[dict]) -> dict:
@@ -93,8 +138,11 @@ def normalize_options(name: str, vport_type: str, options: Optional[dict]) -> di
         raise DpifError(errno.EINVAL, "check arguments", obj,
                         "unknown vport type '%s'; use one of %s" % (vport_type, ", ".join(VPORT_TYPES)))
     allowed = VPORT_OPTIONS[vport_type]
+    if options is not None and not isinstance(options, dict):
+        raise DpifError(errno.EINVAL, "check arguments", obj,
+                        "options must be a mapping (dst_port, extensions), not %r" % (options,))
     options = dict(options or {})
-    for key in sorted(options):
+    for key in sorted(options, key=str):
         if key not in allowed:
             if allowed:
                 hint = "%s ports take only %s" % (vport_type, ", ".join(sorted(allowed)))
@@ -120,6 +168,41 @@ def normalize_options(name: str, vport_type: str, options: Optional[dict]) -> di
         if exts:
             result["extensions"] = sorted(set(exts))
     return result
+
+
+#: Why a datapath cannot be created under the name of an existing device.
+NETDEV_NAME_TAKEN = ("a network device with this name exists and is not a datapath; "
+                     "choose another name or delete the device")
+
+
+def check_new_datapath(name: str) -> None:
+    """What :meth:`Dpif.create` would refuse before the kernel is asked:
+    for check mode, which asks nothing."""
+    if _netdev_exists(name):
+        raise DpifError(errno.EEXIST, "create datapath", "datapath '%s'" % name, NETDEV_NAME_TAKEN)
+
+
+#: From linux/if_arp.h and linux/if.h: the link types a netdev port may
+#: have, and the loopback flag (the kernel refuses those devices itself).
+ARPHRD_ETHER, ARPHRD_NONE, IFF_LOOPBACK = 1, 0xFFFE, 0x8
+
+
+def _not_attachable(name: str) -> Optional[str]:
+    """Why the kernel would refuse device ``name`` as a netdev port (the
+    loopback device, a link type other than Ethernet), or None, also when
+    sysfs cannot tell (the kernel then decides)."""
+    try:
+        with open(os.path.join("/sys/class/net", name, "flags")) as f:
+            flags = int(f.read(), 16)
+        with open(os.path.join("/sys/class/net", name, "type")) as f:
+            link_type = int(f.read())
+    except (OSError, ValueError):
+        return None
+    if flags & IFF_LOOPBACK:
+        return "'%s' is a loopback device" % name
+    if link_type not in (ARPHRD_ETHER, ARPHRD_NONE):
+        return "'%s' is not an Ethernet device (link type %d)" % (name, link_type)
+    return None
 
 
 def _netdev_exists(name: str) -> bool:
@@ -168,16 +251,17 @@ class Dpif:
     def create(self, name: str, user_features: int = 0,
                masks_cache_size: Optional[int] = None) -> DatapathInfo:
         check_name("datapath", name)
+        check_masks_cache_size(name, masks_cache_size)
         try:
             return self._call(self.provider.open, name, True, user_features, masks_cache_size)
         except DpifError as exc:
             if exc.errno == errno.EEXIST:
-                exc.detail = ("a network device with this name exists and is not a datapath; "
-                              "choose another name or delete the device")
+                exc.explain(NETDEV_NAME_TAKEN)
             raise self._explain_features(exc, user_features, masks_cache_size) from None
 
     def set_features(self, name: str, user_features: int,
                      masks_cache_size: Optional[int] = None) -> DatapathInfo:
+        check_masks_cache_size(name, masks_cache_size)
         try:
             return self._call(self.provider.set_features, name, user_features, masks_cache_size)
         except DpifError as exc:
@@ -188,17 +272,17 @@ class Dpif:
             self._call(self.provider.destroy, name)
         except DpifError as exc:
             if exc.errno == errno.ENODEV:
-                exc.detail = "no such datapath"
+                exc.explain("no such datapath")
             raise
 
     @staticmethod
     def _explain_features(exc: DpifError, features: int, cache: Optional[int]) -> DpifError:
         if exc.errno == errno.EOPNOTSUPP:
-            exc.detail = ("this kernel does not support user features %s"
-                          % ", ".join(feature_names(features)))
-        elif exc.errno == errno.EINVAL and cache is not None:
-            exc.detail = ("masks cache size %d rejected: it must be 0 (disabled) or a power of "
-                          "two no larger than 4096" % cache)
+            exc.explain("this kernel does not support user features %s" % ", ".join(feature_names(features)))
+        elif exc.errno in (errno.EINVAL, errno.ERANGE) and cache is not None:
+            # EINVAL: not a power of two (OVS's check); ERANGE: above the
+            # kernel's limit (netlink's policy check, which says the limit).
+            exc.explain("masks cache size %d rejected: %s" % (cache, MASKS_CACHE_RULE))
         return exc
 
     # -- ports ------------------------------------------------------------
@@ -244,6 +328,11 @@ class Dpif:
             raise DpifError(errno.ENODEV, "create vport", obj,
                             "no network interface named '%s' exists on this host; a netdev port "
                             "attaches an existing device" % req.name)
+        if req.type == "netdev":
+            reason = _not_attachable(req.name)
+            if reason:
+                raise DpifError(errno.EINVAL, "create vport", obj,
+                                "%s; the kernel attaches only Ethernet-like devices as netdev ports" % reason)
         return PortRequest(name=req.name, type=req.type, options=options,
                            port_no=req.port_no, upcall_pids=list(req.upcall_pids))
 
@@ -255,44 +344,47 @@ class Dpif:
             raise self._explain_port_add(dp, req, exc) from None
 
     def _explain_port_add(self, dp: str, req: PortRequest, exc: DpifError) -> DpifError:
-        code = exc.errno
+        detail = self._port_add_detail(dp, req, exc.errno)
+        return exc.explain(detail) if detail else exc
+
+    def _port_add_detail(self, dp: str, req: PortRequest, code: int) -> Optional[str]:
+        """What a refused port_add's errno means for this request, or None."""
         if code == errno.EBUSY:
             holder = self.port_by_number(dp, req.port_no) if req.port_no is not None else None
             if holder is not None:
-                exc.detail = "port number %d is taken by '%s'" % (req.port_no, holder.name)
-            else:
-                exc.detail = ("device '%s' is already attached elsewhere (a bridge, a bond or "
-                              "another datapath); detach it first" % req.name)
-        elif code == errno.EEXIST:
+                return "port number %d is taken by '%s'" % (req.port_no, holder.name)
+            return ("device '%s' is already attached elsewhere (a bridge, a bond or "
+                    "another datapath); detach it first" % req.name)
+        if code == errno.EEXIST:
             if req.type == "netdev":
-                exc.detail = "device '%s' is already a port of datapath '%s'" % (req.name, dp)
-            else:
-                exc.detail = ("a network device named '%s' already exists; a %s port creates its "
-                              "own device, so pick an unused name" % (req.name, req.type))
-                if req.type == "gre" and req.name == "gre0":
-                    exc.detail += " ('gre0' is the ip_gre module's own fallback device)"
-        elif code == errno.ENODEV and req.type == "netdev":
-            exc.detail = "no network interface named '%s' exists on this host" % req.name
-        elif code == errno.EINVAL and req.type == "netdev":
-            exc.detail = ("device '%s' cannot be a netdev port (loopback, a non-Ethernet device, "
-                          "or an Open vSwitch internal device)" % req.name)
-        elif code == errno.EADDRINUSE:
-            exc.detail = ("UDP port %s is already used by another tunnel device on this host; "
-                          "choose another dst_port" % req.options.get("dst_port"))
-        elif code == errno.EAFNOSUPPORT:
-            exc.detail = "this kernel has no %s vport support (module vport-%s)" % (req.type, req.type)
-        elif code == errno.EFBIG:
-            exc.detail = "no free port number in datapath '%s'" % dp
-        return exc
+                return "device '%s' is already a port of datapath '%s'" % (req.name, dp)
+            detail = ("a network device named '%s' already exists; a %s port creates its "
+                      "own device, so pick an unused name" % (req.name, req.type))
+            if req.type == "gre" and req.name == "gre0":
+                detail += " ('gre0' is the ip_gre module's own fallback device)"
+            return detail
+        if code == errno.ENODEV and req.type == "netdev":
+            return "no network interface named '%s' exists on this host" % req.name
+        if code == errno.EINVAL and req.type == "netdev":
+            return ("device '%s' cannot be a netdev port (loopback, a non-Ethernet device, "
+                    "or an Open vSwitch internal device)" % req.name)
+        if code == errno.EADDRINUSE:
+            return ("UDP port %s is already used by another tunnel device on this host; "
+                    "choose another dst_port" % req.options.get("dst_port"))
+        if code == errno.EAFNOSUPPORT:
+            return "this kernel has no %s vport support (module vport-%s)" % (req.type, req.type)
+        if code == errno.EFBIG:
+            return "no free port number in datapath '%s'" % dp
+        return None
 
     def port_del(self, dp: str, name: str) -> None:
         try:
             self._call(self.provider.port_del, dp, name)
         except DpifError as exc:
             if exc.errno == errno.ENODEV:
-                exc.detail = "not a port of datapath '%s'" % dp
+                exc.explain("not a port of datapath '%s'" % dp)
             elif exc.errno == errno.EINVAL:
-                exc.detail = "this is the datapath's own port; delete the datapath instead"
+                exc.explain("this is the datapath's own port; delete the datapath instead")
             raise
 
     # -- flows ------------------------------------------------------------
@@ -379,10 +471,10 @@ class Dpif:
             self._call(self.provider.execute, dp, packet, key, actions)
         except DpifError as exc:
             if exc.errno == errno.EINVAL:
-                exc.detail = ("the kernel rejected the packet's key or the actions%s"
-                              % (" '%s'" % text if text else ""))
+                exc.explain("the kernel rejected the packet's key or the actions%s"
+                            % (" '%s'" % text if text else ""))
             elif exc.errno == errno.EOVERFLOW:
-                exc.detail = _FLOW_ERRORS[errno.EOVERFLOW]
+                exc.explain(_FLOW_ERRORS[errno.EOVERFLOW])
             raise
 
     # -- common -----------------------------------------------------------
@@ -397,10 +489,10 @@ class Dpif:
 
 def _explain_common(exc: DpifError) -> DpifError:
     if exc.errno == errno.EPERM:
-        exc.detail = ("permission denied: changing kernel datapaths needs root (CAP_NET_ADMIN); "
-                      "run the task with 'become: true'")
+        exc.explain("permission denied: changing kernel datapaths needs root (CAP_NET_ADMIN); "
+                    "run the task with 'become: true'")
     elif exc.errno == errno.ENODEV and exc.obj.startswith("datapath"):
-        exc.detail = "no such datapath"
+        exc.explain("no such datapath")
     return exc
 
 
@@ -433,7 +525,8 @@ def _flow_verb(op: FlowOp) -> str:
 
 def explain_flow_error(dp: str, op: FlowOp) -> DpifError:
     """``op.error`` as a DpifError whose message names the datapath and the
-    flow (``op.text``, else the UFID) and says what went wrong."""
+    flow (``op.text``, else the UFID) and says what went wrong, ending with
+    the kernel's own words (``op.kernel_msg``) when it gave some."""
     code = op.error
     detail = _FLOW_ERRORS.get(code)
     has_id = op.ufid is not None or getattr(op, "key", None) is not None
@@ -451,5 +544,6 @@ def explain_flow_error(dp: str, op: FlowOp) -> DpifError:
         else:
             detail = "no such flow to modify (a flow is modified by UFID, else by exact key and mask)"
     obj = "datapath '%s', %s" % (dp, flow_name(op))
-    exc = DpifError(code, _flow_verb(op), obj, detail)
+    # getattr: ops made by code older than the output field have none.
+    exc = DpifError(code, _flow_verb(op), obj, detail, kernel_msg=op.kernel_msg)
     return _explain_common(exc)

@@ -188,7 +188,8 @@ class FlowPut:
     * ``text``: a printable form of the flow for messages; never sent.
 
     Output: ``error`` (0 or errno), ``stats`` (if ``want_stats`` and the
-    kernel returned them, else None)."""
+    kernel returned them, else None), ``kernel_msg`` (the kernel's own
+    words about a refusal, from its extended ack, else None)."""
 
     key: bytes
     mask: Optional[bytes] = None
@@ -203,6 +204,7 @@ class FlowPut:
     # output
     error: int = 0
     stats: Optional[FlowStats] = None
+    kernel_msg: Optional[str] = None
 
 
 @dataclass
@@ -212,7 +214,7 @@ class FlowDel:
     At least one of them is required: the kernel reads a DEL naming no flow
     as "delete every flow", so providers refuse it (EINVAL) and offer
     :meth:`DpifProvider.flow_flush` instead. ``want_stats`` asks for the
-    flow's final stats. Output: ``error``, ``stats``."""
+    flow's final stats. Output: ``error``, ``stats``, ``kernel_msg``."""
 
     key: Optional[bytes] = None
     ufid: Optional[bytes] = None
@@ -221,13 +223,14 @@ class FlowDel:
     # output
     error: int = 0
     stats: Optional[FlowStats] = None
+    kernel_msg: Optional[str] = None
 
 
 @dataclass
 class FlowGet:
     """Read one flow, by ``ufid`` or exact ``key`` (one is required).
     ``terse`` leaves out key, mask and actions of a UFID flow. Output:
-    ``error``, ``flow``."""
+    ``error``, ``flow``, ``kernel_msg``."""
 
     key: Optional[bytes] = None
     ufid: Optional[bytes] = None
@@ -236,6 +239,7 @@ class FlowGet:
     # output
     error: int = 0
     flow: Optional[DumpedFlow] = None
+    kernel_msg: Optional[str] = None
 
 
 #: Anything :meth:`DpifProvider.operate` takes.

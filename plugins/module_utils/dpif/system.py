@@ -20,6 +20,10 @@ flow messages here. Kernel facts this relies on (see
   for "create" carries NLM_F_CREATE (EEXIST instead of a silent modify), and
   a flow DEL is never sent without a key or UFID except by
   :meth:`flow_flush`, because the kernel reads it as "delete all".
+* A refused request's DpifError carries the kernel's own words when it gave
+  some (netlink's extended ack, only from attribute policy checks: OVS's
+  own checks give a bare errno); a refused flow op keeps them in
+  ``op.kernel_msg`` (None otherwise) for the front-end's explanation.
 """
 
 from __future__ import absolute_import, annotations, division, print_function
@@ -76,7 +80,7 @@ class SystemProvider(DpifProvider):
         """The socket of ``family``, opened (and its id resolved) on first use."""
         sock = self._socks.get(family)
         if sock is None:
-            sock = self._socks[family] = genl.GenlSocket(family)
+            sock = self._socks[family] = genl.GenlSocket(family, attr_names=ATTR_NAMES.get(family))
         return sock
 
     def _flow(self) -> genl.GenlSocket:
@@ -178,6 +182,7 @@ class SystemProvider(DpifProvider):
         """The request for ``op`` and its batch kind; (None, 0) after
         setting ``op.error`` when it must not be sent."""
         nla = genl.nla
+        op.kernel_msg = None
         attrs = []
         ufid = op.ufid
         if ufid is not None:
@@ -259,7 +264,11 @@ class SystemProvider(DpifProvider):
             if code == errno.ENOBUFS:
                 code, reply = self._recover(sock, ifindex, op, msg)
             op.error = code
-            if code or reply is None:
+            if code:
+                # The kernel's own words about the refusal, when it gave some.
+                op.kernel_msg = reply if isinstance(reply, str) else None
+                continue
+            if reply is None:
                 continue
             if isinstance(op, FlowGet):
                 op.flow = parse_flow(reply, genl.OVS_HDR_LEN)
@@ -345,6 +354,32 @@ PACKET_ATTR_PACKET = 1
 PACKET_ATTR_KEY = 2
 PACKET_ATTR_ACTIONS = 3
 PACKET_ATTR_PROBE = 8
+
+#: Attribute names for the kernel's reasons when it refuses a request (see
+#: genl.kernel_words); the key, mask and actions are OVS's to check, and it
+#: gives no reasons, so their contents go unnamed.
+ATTR_NAMES = {
+    m.DATAPATH_FAMILY: m.DP_ATTR_NAMES,
+    m.VPORT_FAMILY: m.VPORT_ATTR_NAMES,
+    m.FLOW_FAMILY: {
+        FLOW_ATTR_KEY: ("OVS_FLOW_ATTR_KEY", None),
+        FLOW_ATTR_ACTIONS: ("OVS_FLOW_ATTR_ACTIONS", None),
+        FLOW_ATTR_STATS: ("OVS_FLOW_ATTR_STATS", None),
+        FLOW_ATTR_TCP_FLAGS: ("OVS_FLOW_ATTR_TCP_FLAGS", None),
+        FLOW_ATTR_USED: ("OVS_FLOW_ATTR_USED", None),
+        FLOW_ATTR_CLEAR: ("OVS_FLOW_ATTR_CLEAR", None),
+        FLOW_ATTR_MASK: ("OVS_FLOW_ATTR_MASK", None),
+        FLOW_ATTR_PROBE: ("OVS_FLOW_ATTR_PROBE", None),
+        FLOW_ATTR_UFID: ("OVS_FLOW_ATTR_UFID", None),
+        FLOW_ATTR_UFID_FLAGS: ("OVS_FLOW_ATTR_UFID_FLAGS", None),
+    },
+    m.PACKET_FAMILY: {
+        PACKET_ATTR_PACKET: ("OVS_PACKET_ATTR_PACKET", None),
+        PACKET_ATTR_KEY: ("OVS_PACKET_ATTR_KEY", None),
+        PACKET_ATTR_ACTIONS: ("OVS_PACKET_ATTR_ACTIONS", None),
+        PACKET_ATTR_PROBE: ("OVS_PACKET_ATTR_PROBE", None),
+    },
+}
 
 _CLEAR = genl.nla_flag(FLOW_ATTR_CLEAR)
 _PROBE = genl.nla_flag(FLOW_ATTR_PROBE)

@@ -225,6 +225,14 @@ def _check_keys(c, key, mask, level):
             else:
                 c.fail("%s needs %s(proto=%d) matched exactly" % (_name(t), _name(l3) if l3 else "ipv4", want),
                        level + _name(t))
+    if frag == 2:
+        # A later fragment has no transport header: the kernel's key has no
+        # L4 fields, and a mask that matches some is refused with EINVAL.
+        for t in (K.KEY_TCP, K.KEY_TCP_FLAGS, K.KEY_UDP, K.KEY_SCTP, K.KEY_ICMP, K.KEY_ICMPV6):
+            tm = mask_of(t)
+            if t in kd and (tm is None or any(tm)):
+                c.fail("a later fragment has no %s header to match: use frag=first or frag=no, or leave out %s(...)"
+                       % (_name(t), _name(t)), level + _name(t))
     if proto is not None and pmask == 0xFF and frag != 2:
         for t in _L4_FOR_PROTO.get((l3, proto), ()):
             if t not in kd:

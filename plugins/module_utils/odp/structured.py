@@ -23,7 +23,10 @@ A flow is a mapping: each key attribute by its dpctl name, then
 
 Scalar fields take an int or a ``"value/mask"`` string. Conversion goes
 through the text parser one attribute at a time, so both forms share every
-rule; errors carry the path (``ipv4.dst``, ``actions[1].ct``).
+rule. Errors are FlowSyntaxErrors naming the whole flow, with ``field`` the
+path in this form (``ipv4.dst``, ``vlan.vid``, ``actions[1].ct``) and the
+text parser's full reason ("vid out of range (max 4095)"); a column of the
+text the conversion made would mean nothing here, so ``position`` is None.
 """
 
 from __future__ import absolute_import, annotations, division, print_function
@@ -122,69 +125,104 @@ def _short(doc):
 
 _CIDR = re.compile(r"^(.*)/(\d{1,3})$")
 _IP_FIELDS = {"src", "dst", "sip", "tip", "target", "ipv6_src", "ipv6_dst"}
+#: Tunnel fields that hold fields of their own (vxlan: {gbp: {...}}).
+_TUNNEL_NESTED = {r.name for r in K.TUNNEL_TABLE if r.size == K.NESTED}
 
 
-def _scalar(v, field=None):
-    if isinstance(v, bool):
-        raise ValueError("expected a number or string")
+def _scalar(v, path, field=None):
+    """``v`` (a field's value) as text for the text parser; FlowSyntaxError
+    naming ``path`` when it is no scalar. ``field`` is the field's name:
+    an address field takes CIDR notation, made an address/netmask here."""
+    if isinstance(v, bool) or not isinstance(v, (int, str)):
+        raise _err(path, "expected a number or a string, not %s" % _kind(v))
     if isinstance(v, int):
         return str(v)
-    s = str(v)
     if field in _IP_FIELDS:
-        m = _CIDR.match(s)
+        m = _CIDR.match(v)
         if m and ("." in m.group(1) or ":" in m.group(1)):
-            net = ipaddress.ip_network("%s/%s" % (m.group(1), m.group(2)), strict=False)
-            return "%s/%s" % (m.group(1), net.netmask)
-    return s
+            return "%s/%s" % (m.group(1), _netmask(m.group(1), m.group(2), path))
+    return v
+
+
+def _netmask(address, bits, path):
+    """The netmask of an ``address/bits`` field value; FlowSyntaxError when either is wrong."""
+    try:
+        family = ipaddress.ip_address(address).version
+    except ValueError:
+        raise _err(path, "'%s' is not an IPv4 or IPv6 address" % address) from None
+    longest = 32 if family == 4 else 128
+    if int(bits) > longest:
+        raise _err(path, "prefix length /%s is too long for an IPv%d address (at most /%d)"
+                   % (bits, family, longest))
+    return ipaddress.ip_network("%s/%s" % (address, bits), strict=False).netmask
+
+
+def _kind(v):
+    """What a YAML reader calls the type of ``v``."""
+    if v is None:
+        return "null"
+    if isinstance(v, bool):
+        return "a boolean"
+    if isinstance(v, dict):
+        return "a mapping"
+    if isinstance(v, (list, tuple)):
+        return "a list"
+    if isinstance(v, float):
+        return "a float"
+    if isinstance(v, str):
+        return "a string"
+    if isinstance(v, int):
+        return "a number"
+    return "a %s" % type(v).__name__
 
 
 def _fields_text(d, path):
     if not isinstance(d, dict):
-        raise _err(path, "expected a mapping")
+        raise _err(path, "expected a mapping, not %s" % _kind(d))
     parts = []
     for k, v in d.items():
+        sub = "%s.%s" % (path, k)
         if isinstance(v, dict):
-            parts.append("%s(%s)" % (k, _fields_text(v, path + "." + k)))
+            parts.append("%s(%s)" % (k, _fields_text(v, sub)))
         else:
-            try:
-                parts.append("%s=%s" % (k, _scalar(v, k)))
-            except ValueError as e:
-                raise _err(path + "." + k, str(e))
+            parts.append("%s=%s" % (k, _scalar(v, sub, k)))
     return ",".join(parts)
 
 
 def _err(path, detail, doc=None):
+    """A conversion error at ``path``; ``doc`` names the flow (flow_from_struct
+    puts it in when a helper did not have it)."""
     return FlowSyntaxError(_short(doc) if doc is not None else path, detail, path, op="convert flow")
 
 
 def _attr_text(name, v, path):
     if name == "encap":
-        return "encap(%s)" % ",".join(_attr_text(k, vv, path + "." + k) for k, vv in _items(v, path))
+        return "encap(%s)" % ",".join(_attr_text(k, vv, "%s.%s" % (path, k)) for k, vv in _items(v, path))
     if name == "mpls":
         if not isinstance(v, list):
-            raise _err(path, "expected a list of label stack entries")
+            raise _err(path, "expected a list of label stack entries, not %s" % _kind(v))
         return "mpls(%s)" % ",".join(_fields_text(e, "%s[%d]" % (path, i)) for i, e in enumerate(v))
     if name == "tunnel":
         parts = []
         for k, vv in _items(v, path):
+            sub = "%s.%s" % (path, k)
             if k in ("flags", "geneve"):
-                parts.append("%s(%s)" % (k, vv))
-            elif isinstance(vv, dict):
-                parts.append("%s(%s)" % (k, _fields_text(vv, path + "." + k)))
+                parts.append("%s(%s)" % (k, _scalar(vv, sub)))
+            elif k in _TUNNEL_NESTED:
+                parts.append("%s(%s)" % (k, _fields_text(vv, sub)))
             else:
-                parts.append("%s=%s" % (k, _scalar(vv, k)))
+                parts.append("%s=%s" % (k, _scalar(vv, sub, k)))
         return "tunnel(%s)" % ",".join(parts)
     if isinstance(v, dict):
         return "%s(%s)" % (name, _fields_text(v, path))
-    try:
-        return "%s(%s)" % (name, _scalar(v))
-    except ValueError as e:
-        raise _err(path, str(e))
+    if v is None:
+        raise _err(path, "expected a value, or a mapping of fields ({} for none), not null")
+    return "%s(%s)" % (name, _scalar(v, path))
 
 
 def _items(v, path):
     if not isinstance(v, dict):
-        raise _err(path, "expected a mapping")
+        raise _err(path, "expected a mapping, not %s" % _kind(v))
     return v.items()
 
 
@@ -194,9 +232,9 @@ def _action_text(a, path):
     if isinstance(a, (int, str)):
         return str(a)
     if not isinstance(a, dict) or len(a) != 1:
-        raise _err(path, "an action is a string or a mapping with one key")
+        raise _err(path, "an action is a string or a mapping with one key, not %s" % _kind(a))
     (name, v), = a.items()
-    path = path + "." + str(name)
+    path = "%s.%s" % (path, name)
     if name == "dec_ttl":
         return "dec_ttl(le_1(%s))" % _actions_text(v, path)
     if name == "clone":
@@ -208,14 +246,14 @@ def _action_text(a, path):
         if not isinstance(v, dict) or len(v) != 1:
             raise _err(path, "set takes one key attribute")
         (k, vv), = v.items()
-        return "set(%s)" % _attr_text(k, vv, path + "." + k)
+        return "set(%s)" % _attr_text(k, vv, "%s.%s" % (path, k))
     if isinstance(v, dict):
         parts = []
         for k, vv in v.items():
             if vv is True:
                 parts.append(k)
             elif isinstance(vv, list):
-                parts.append("%s(%s)" % (k, _actions_text(vv, path + "." + k)))
+                parts.append("%s(%s)" % (k, _actions_text(vv, "%s.%s" % (path, k))))
             elif isinstance(vv, dict):
                 parts.append("%s(%s)" % (k, _action_args(vv)))
             elif k == "userdata":
@@ -238,52 +276,84 @@ def _action_args(d):
 
 def _actions_text(v, path):
     if not isinstance(v, list):
-        raise _err(path, "expected a list of actions")
+        raise _err(path, "expected a list of actions, not %s" % _kind(v))
     if not v:
         return "drop"
     return ",".join(_action_text(a, "%s[%d]" % (path, i)) for i, a in enumerate(v))
 
 
 def flow_from_struct(doc, *, port_numbers=None) -> Flow:
-    """A Flow from the structured form; FlowSyntaxError names the path."""
+    """A Flow from the structured form. FlowSyntaxError (op "convert
+    flow") names the flow, the path of the bad field in this form and the
+    full reason."""
     if not isinstance(doc, dict):
-        raise _err("flow", "a flow is a mapping", doc)
+        raise _err("flow", "a flow is a mapping, not %s" % _kind(doc), doc)
     keys = []
     masks = []
     for name, v in doc.items():
         if name in ("actions", "ufid"):
             continue
+        name = str(name)
         if name in K.USERSPACE_ONLY_KEYS:
             raise _err(name, "%s is userspace-datapath only" % name, doc)
-        frag = _attr_text(name, v, name)
         try:
-            k, m = T.parse_key(frag, port_numbers=port_numbers)
+            k, m = T.parse_key(_attr_text(name, v, name), port_numbers=port_numbers)
         except FlowSyntaxError as e:
-            field = e.field or name
-            if not field.startswith(name):
-                field = name + "." + field
-            raise FlowSyntaxError(_short(doc), e.detail.split(" (")[0], field, op="convert flow")
+            raise _restate(e, doc, _key_field(name, e)) from None
         keys.extend(k)
         masks.extend(m)
     if "actions" not in doc:
         raise _err("actions", "actions are required (use [] for drop)", doc)
+    if not isinstance(doc["actions"], list):
+        raise _err("actions", "expected a list, not %s" % _kind(doc["actions"]), doc)
     acts = []
-    for i, a in enumerate(doc["actions"] if isinstance(doc["actions"], list) else [None]):
+    for i, a in enumerate(doc["actions"]):
         path = "actions[%d]" % i
-        if a is None and not isinstance(doc["actions"], list):
-            raise _err("actions", "expected a list", doc)
-        txt = _action_text(a, path)
-        if txt.lower() == "drop":
-            continue
         try:
-            acts.extend(T.parse_actions(txt, port_numbers=port_numbers))
+            txt = _action_text(a, path)
+            if txt.lower() != "drop":
+                acts.extend(T.parse_actions(txt, port_numbers=port_numbers))
         except FlowSyntaxError as e:
-            raise FlowSyntaxError(_short(doc), e.detail.split(" (")[0], path + "." + (e.field or "").replace(
-                "actions.", "", 1), op="convert flow")
+            name = next(iter(a)) if isinstance(a, dict) and len(a) == 1 else None
+            raise _restate(e, doc, _action_field(path, name, e)) from None
     ufid = None
     if doc.get("ufid") is not None:
-        ufid = T.ufid_from_text(str(doc["ufid"]), _short(doc))
+        try:
+            ufid = T.ufid_from_text(str(doc["ufid"]), _short(doc))
+        except FlowSyntaxError as e:
+            raise _restate(e, doc, "ufid") from None
     return Flow(tuple(keys), tuple(masks), tuple(acts), ufid)
+
+
+def _restate(e, doc, field):
+    """``e`` about the whole flow ``doc``, at ``field``, with its full reason."""
+    return FlowSyntaxError(_short(doc), e.detail, field, op="convert flow")
+
+
+def _key_field(name, e):
+    """The structured path of key attribute ``name``'s error ``e``: the
+    conversion's own path, or the text parser's field under ``name``."""
+    if e.op == "convert flow":
+        return e.field
+    field = e.field or name
+    return field if field == name or field.startswith(name + ".") else "%s.%s" % (name, field)
+
+
+def _action_field(path, name, e):
+    """The structured path of the error ``e`` of the action at ``path``, a
+    mapping ``{name: ...}`` or (``name`` None) a text action. The text
+    parser's field starts at the action ("ct.zone"), or for set at the key
+    attribute ("ipv4.ttl"), which go under ``name``."""
+    if e.op == "convert flow":
+        return e.field
+    field = e.field or ""
+    if field.startswith("actions."):
+        field = field[len("actions."):]
+    if name is not None:
+        name = str(name)
+        if field != name and not field.startswith(name + "."):
+            field = "%s.%s" % (name, field) if field else name
+    return "%s.%s" % (path, field) if field else path
 
 
 # --- model -> structured ------------------------------------------------------------

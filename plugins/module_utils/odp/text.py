@@ -2414,7 +2414,7 @@ def parse_dump_line(text: str, *, port_numbers=None):
     s = text
     if not port_numbers:
         j = s.find(" ")
-        if j > 0 and "actions:" not in s:
+        if j > 0 and "actions:" not in s and not _blank(s, j, len(s)):
             try:
                 keys, masks = _fast_key(s, j, ctx)
             except (_NotFast, FlowSyntaxError):
@@ -2437,6 +2437,8 @@ def parse_dump_line(text: str, *, port_numbers=None):
     stats = None
     if a >= 0:
         key_end = a
+        if _blank(s, a + 8, n):
+            raise ctx.err(_NO_ACTIONS, "actions", n)
         acts = _parse_action_list(s, a + 8, n, ctx, 0)
         # strip trailing stats items from the key part
         items = _items(s, i, a, ctx, "key")
@@ -2461,10 +2463,21 @@ def parse_dump_line(text: str, *, port_numbers=None):
     # flow-file form: KEY, whitespace, ACTIONS
     j = _split_top_space(s, i, ctx)
     keys, masks = _parse_key_list(s, i, j, ctx, 0)
-    if j >= n:
-        raise ctx.err("missing actions", "actions", n)
+    if _blank(s, j, n):
+        raise ctx.err(_NO_ACTIONS, "actions", n)
     acts = _parse_action_list(s, j, n, ctx, 0)
     return Flow(keys, masks, acts, ufid), None
+
+
+#: A flow line whose action part is missing or blank. Blank is not taken
+#: for "drop": a template whose action variable came out empty would
+#: otherwise install a flow that drops everything it matches.
+_NO_ACTIONS = "missing actions; write drop for a flow that drops what it matches"
+
+
+def _blank(s: str, i: int, end: int) -> bool:
+    """Whether ``s[i:end]`` is empty or only white space."""
+    return not s[i:end].strip(" \t\r\n")
 
 
 def parse_flow(text: str, *, port_numbers=None) -> Flow:

@@ -10,9 +10,13 @@ __metaclass__ = type
 import errno
 from typing import Optional
 
+from ansible_collections.dpif.ovs.plugins.module_utils.datapath_lock import DatapathLock
 from ansible_collections.dpif.ovs.plugins.module_utils.errors import DpifError
 from ansible_collections.dpif.ovs.plugins.module_utils.dpif.frontend import (
     Dpif,
+    check_masks_cache_size,
+    check_name,
+    check_new_datapath,
     feature_bits,
     feature_names,
 )
@@ -48,6 +52,12 @@ def run(params: dict, check_mode: bool, diff: bool) -> dict:
     name = params["name"]
     want_features = params.get("user_features")
     want_cache = params.get("masks_cache_size")
+    # Checked before the kernel is read, so check mode refuses what a real run would.
+    check_name("datapath", name)
+    if params["state"] != "absent":
+        check_masks_cache_size(name, want_cache)
+    lock = DatapathLock(name, "ovs_datapath state %s" % params["state"], check_mode)
+    lock.acquire()
     dpif = Dpif.open_system()
     try:
         have = dpif.get(name)
@@ -69,6 +79,7 @@ def run(params: dict, check_mode: bool, diff: bool) -> dict:
                 cmd += " masks_cache_size=%d" % want_cache
             commands.append(cmd)
             if check_mode:
+                check_new_datapath(name)
                 after = DatapathInfo(name=name, ifindex=0, user_features=bits,
                                      masks_cache_size=want_cache)
             else:
@@ -95,9 +106,11 @@ def run(params: dict, check_mode: bool, diff: bool) -> dict:
             "changed": bool(commands),
             "commands": commands,
             "datapath": datapath_state(after),
+            "warnings": lock.notes(),
         }
         if diff:
             result["diff"] = {"before": datapath_state(have), "after": datapath_state(after)}
         return result
     finally:
         dpif.close()
+        lock.release()

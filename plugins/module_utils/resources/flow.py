@@ -20,11 +20,13 @@ import bisect
 import errno
 import hashlib
 import os
+from contextlib import nullcontext
 from itertools import islice
 from operator import itemgetter
 from typing import TYPE_CHECKING, Dict, FrozenSet, Iterator, List, Optional, Tuple
 
 from ansible_collections.dpif.ovs.plugins.module_utils import planner
+from ansible_collections.dpif.ovs.plugins.module_utils.datapath_lock import DatapathLock
 from ansible_collections.dpif.ovs.plugins.module_utils.dpif.frontend import Dpif
 from ansible_collections.dpif.ovs.plugins.module_utils.dpif.provider import FlowDel, FlowPut
 from ansible_collections.dpif.ovs.plugins.module_utils.errors import DpifError
@@ -35,6 +37,7 @@ from ansible_collections.dpif.ovs.plugins.module_utils.odp.model import Flow, ca
 from ansible_collections.dpif.ovs.plugins.module_utils.odp.rules import check_encoded_size, validate
 from ansible_collections.dpif.ovs.plugins.module_utils.odp.wire import decode_flow, encode_attrs
 from ansible_collections.dpif.ovs.plugins.module_utils.privatestore import refusals
+from ansible_collections.dpif.ovs.plugins.module_utils.resources.planned import PlannedPorts, missing_datapath_warning
 from ansible_collections.dpif.ovs.plugins.module_utils.srcfile import MAX_LINE_BYTES, read_src
 from ansible_collections.dpif.ovs.plugins.module_utils.tablesnapshot import (
     TableDigest,
@@ -53,6 +56,13 @@ if TYPE_CHECKING:
 COMMANDS_SHOWN = 1000
 #: How many fix-up notes become warnings before they are only counted.
 NOTES_SHOWN = 20
+#: Why the kernel refuses to create a flow with EEXIST when no identical
+#: flow is installed (no other writer got in the way).
+OVERLAP = ("a flow already installed (or created earlier in this batch) matches this flow's key: the kernel "
+           "refuses overlapping flows; make their keys or masks disjoint")
+#: How many times a run reads the table again after another writer got in
+#: its way before it gives up.
+RACE_ROUNDS = 5
 
 
 def _structured():
@@ -431,11 +441,102 @@ def _operate(dpif: Dpif, dp: str, ops: Iterator) -> Tuple[int, list]:
         count += len(chunk)
 
 
-def apply_plan(dpif: Dpif, dp: str, p: planner.Plan, names: Optional[dict]) -> None:
-    """Send the plan as one batch; all or nothing."""
-    count, errors = _operate(dpif, dp, _plan_ops(p))
-    if not errors:
+def _lost_a_race(verb: str, err: DpifError) -> bool:
+    """Whether a refused operation only met another writer's change between
+    our dump and our batch: the flow to create is there, the flow to modify
+    or delete is gone."""
+    if verb == "create":
+        return err.errno == errno.EEXIST
+    return err.errno == errno.ENOENT
+
+
+def _races_confirmed(p: planner.Plan, errors: list, table: Dict[bytes, planner.HaveFlow]) -> bool:
+    """Whether the table read after the batch shows another writer behind
+    every refusal: the flow we failed to create is there (an identical one:
+    an overlapping flow is a refusal, not a race), the flow we failed to
+    modify or delete is gone or is another writer's now."""
+    n_del, n_mod = len(p.delete), len(p.modify)
+    for i, _err in errors:
+        if i >= n_del + n_mod:
+            if p.create[i - n_del - n_mod].ufid not in table:
+                return False
+        else:
+            planned = p.delete[i] if i < n_del else p.modify[i - n_del].have
+            now = table.get(planned.ident)
+            if now is not None and now.kernel_ufid == planned.kernel_ufid:
+                return False
+    return True
+
+
+def apply_plan(dpif: Dpif, dp: str, p: planner.Plan, names: Optional[dict],
+               lock: Optional[DatapathLock] = None, reread=None) -> int:
+    """Send the plan as one batch; all or nothing.
+
+    Returns how many operations lost a race with another writer: refused
+    with EEXIST on a create, ENOENT on a modify or delete, and confirmed by
+    ``reread()`` (the table read again, as :func:`read_table` returns it;
+    without it nothing counts as a race). Those are not errors and nothing is
+    undone; the caller converges (:func:`converge_after_race`). Any other
+    refusal undoes the operations that succeeded and raises DpifError
+    listing every refused flow. ``lock`` marks the batch in flight, for a
+    run that finds this one killed half-way."""
+    summary = "create %d, modify %d, delete %d" % (len(p.create), len(p.modify), len(p.delete))
+    with lock.applying(summary) if lock is not None else nullcontext():
+        count, errors = _operate(dpif, dp, _plan_ops(p))
+        if not errors:
+            return 0
+        verbs = ["delete"] * len(p.delete) + ["modify"] * len(p.modify) + ["create"] * len(p.create)
+        if reread is not None and all(_lost_a_race(verbs[i], err) for i, err in errors) \
+                and _races_confirmed(p, errors, reread()):
+            return len(errors)
+        _undo_and_raise(dpif, dp, p, names, count, errors, verbs)
+    return 0
+
+
+def predict_overlaps(dp: str, p: planner.Plan, have: Dict[bytes, planner.HaveFlow], names: Optional[dict]) -> None:
+    """Check mode: raise what the real batch would, when a create overlaps
+    a flow that stays or one created before it (:mod:`..odp.overlap`
+    decides only what it models exactly, so it never predicts a refusal the
+    kernel would not make)."""
+    from ansible_collections.dpif.ovs.plugins.module_utils.odp.overlap import OverlapIndex
+    index = OverlapIndex()
+    gone = set(h.ident for h in p.delete)
+    for h in have.values():
+        if h.ident not in gone:
+            index.add(h.key, h.mask, h)
+    refused = [w for w in p.create if index.create(w.key, w.mask, w) is not None]
+    if not refused:
         return
+    failures = [{"op": "create", "flow": want_text(w, names), "errno": "EEXIST", "msg": OVERLAP} for w in refused]
+    total = len(p.delete) + len(p.modify) + len(p.create)
+    exc = DpifError(errno.EEXIST, "apply flows", "datapath '%s'" % dp,
+                    "the kernel would refuse %d of %d operations, so a real run would undo the others and change "
+                    "nothing. First: create %s: %s" % (len(refused), total, failures[0]["flow"], OVERLAP))
+    exc.extra["failures"] = failures
+    raise exc
+
+
+def converge_after_race(dpif: Dpif, dp: str, wanted: Optional[Wanted], state: str, clear_stats: bool,
+                        names: Optional[dict], lock: Optional[DatapathLock]) -> Dict[bytes, planner.HaveFlow]:
+    """Read the table again and apply what is still to do, until no
+    operation loses a race (at most RACE_ROUNDS times); the table then."""
+    for _round in range(RACE_ROUNDS):
+        have = read_table(dpif, dp, wanted)
+        p = planner.plan(wanted.flows if wanted else [], have, state, clear_stats)
+        if not p.changed or not apply_plan(dpif, dp, p, names, lock, lambda: read_table(dpif, dp, wanted)):
+            return read_table(dpif, dp, wanted) if p.changed else have
+    raise DpifError(errno.EAGAIN, "apply flows", "datapath '%s'" % dp,
+                    "another writer kept changing the flows this run was setting, %d times in a row; "
+                    "find it (ovs-vswitchd, ovs-dpctl, another tool) and stop it" % RACE_ROUNDS)
+
+
+def race_warning(lost: int) -> str:
+    return ("%d of the planned operations met a flow another writer had just added or removed; "
+            "the table was read again and converged" % lost)
+
+
+def _undo_and_raise(dpif: Dpif, dp: str, p: planner.Plan, names: Optional[dict], count: int,
+                    errors: list, verbs: List[str]) -> None:
     # Texts only for the report: the caller already has those of a success.
     printer = new_printer(names)
     texts = [have_text(h, names, printer) for h in p.delete] + \
@@ -443,8 +544,9 @@ def apply_plan(dpif: Dpif, dp: str, p: planner.Plan, names: Optional[dict]) -> N
         [want_text(w, names) for w in p.create]
     failed = {i for i, _err in errors}
     undone, undo_errors = _operate(dpif, dp, _undo_ops(p, failed))
-    verbs = ["delete"] * len(p.delete) + ["modify"] * len(p.modify) + ["create"] * len(p.create)
-    failures = [{"op": verbs[i], "flow": texts[i], "errno": err.errno_name, "msg": err.detail} for i, err in errors]
+    failures = [{"op": verbs[i], "flow": texts[i], "errno": err.errno_name,
+                 "msg": OVERLAP if verbs[i] == "create" and err.errno == errno.EEXIST else err.detail}
+                for i, err in errors]
     detail = "the kernel refused %d of %d operations; the %d that succeeded were undone, so the table is as it was" % (
         len(errors), count, undone)
     if undo_errors:
@@ -549,8 +651,18 @@ def run_unchanged(dpif: Dpif, dp: str, src: str, snap: TableSnapshot, diff: bool
     return _with_notes(result, ["%s line %d: %s" % (src, n, note) for n, note in snap.note_lines])
 
 
+class RaceLost(Exception):
+    """The snapshot path's batch met another writer's changes: the full path
+    must read the whole table again (the snapshot no longer describes it)."""
+
+    def __init__(self, lost: int):
+        super().__init__(lost)
+        self.lost = lost
+
+
 def run_from_snapshot(dpif: Dpif, dp: str, params: dict, snap: TableSnapshot, data: bytes,
-                      numbers: dict, names: Optional[dict], check_mode: bool, diff: bool) -> Optional[dict]:
+                      numbers: dict, names: Optional[dict], check_mode: bool, diff: bool,
+                      lock: Optional[DatapathLock] = None) -> Optional[dict]:
     """The run's result by way of ``snap`` when the src file (bytes
     ``data``) changed, or None when the full path must decide. Parses only
     the src lines the kept file did not have, and the kept file's lines that
@@ -593,6 +705,8 @@ def run_from_snapshot(dpif: Dpif, dp: str, params: dict, snap: TableSnapshot, da
             return None                 # two new lines are one flow
         if w.ufid in wanted.flow_notes:
             new_notes[raw] = wanted.flow_notes[w.ufid]
+    if getattr(numbers, "planned", None):
+        return None                     # check mode naming ports to come: the full path words it
     # Gone lines: the flows they installed.
     was = Wanted(fix)
     for n, raw in gone:
@@ -631,7 +745,10 @@ def run_from_snapshot(dpif: Dpif, dp: str, params: dict, snap: TableSnapshot, da
     p.unchanged += kept
     commands = commands_for(p, old_text, names) if p.changed else []
     if p.changed and not check_mode:
-        apply_plan(dpif, dp, p, names)
+        lost = apply_plan(dpif, dp, p, names, lock, lambda: read_table(dpif, dp, wanted))
+        if lost:
+            snap.discard()
+            raise RaceLost(lost)
     after = before
     if p.changed:
         drop = set(old_text[h.ident] for h in p.delete)
@@ -880,7 +997,7 @@ def _with_notes(result: dict, all_notes: List[str]) -> dict:
         notes = all_notes[:NOTES_SHOWN]
         if len(all_notes) > NOTES_SHOWN:
             notes.append("... and %d more flows were completed the same way" % (len(all_notes) - NOTES_SHOWN))
-        result["warnings"] = ["filled in what the kernel requires: " + n for n in notes]
+        result["warnings"] = result.get("warnings", []) + ["filled in what the kernel requires: " + n for n in notes]
     return result
 
 
@@ -902,13 +1019,26 @@ def _run(params: dict, check_mode: bool, diff: bool) -> dict:
         raise DpifError(errno.EINVAL, "check arguments", "", "state %s needs datapath" % state)
     if params.get("src") and not os.path.isabs(params["src"]):
         params = dict(params, src=os.path.abspath(params["src"]))
+    lock = DatapathLock(dp, "ovs_flow state %s" % state, check_mode) if state != "gathered" else None
     dpif = Dpif.open_system()
     try:
-        dpif.require(dp)
-        numbers, names = _port_maps(dpif, dp, params.get("names", False))
+        if lock is not None:
+            lock.acquire()
+        exists = dpif.get(dp) is not None
+        warnings = lock.notes() if lock is not None else []
+        if not exists:
+            if not check_mode:
+                dpif.require(dp)        # its error says what to do
+            warnings.append(missing_datapath_warning(dp))
+            numbers, names = {}, ({} if params.get("names") else None)
+        else:
+            numbers, names = _port_maps(dpif, dp, params.get("names", False))
         if state == "gathered":
-            return {"changed": False, "gathered": gather(dpif, dp, names)}
-        snap = _snapshot_for(params, dp, numbers)
+            return {"changed": False, "gathered": gather(dpif, dp, names) if exists else [], "warnings": warnings}
+        if check_mode:
+            numbers = PlannedPorts(numbers)
+        snap = _snapshot_for(params, dp, numbers) if exists else None
+        lost = 0        # operations that met another writer's changes, then converged
         if snap is not None:
             try:
                 if snap.load():
@@ -916,30 +1046,43 @@ def _run(params: dict, check_mode: bool, diff: bool) -> dict:
                     if hashlib.sha256(data).digest() == snap.src:
                         result = run_unchanged(dpif, dp, params["src"], snap, diff)
                     else:
-                        result = run_from_snapshot(dpif, dp, params, snap, data, numbers, names, check_mode, diff)
+                        result = run_from_snapshot(dpif, dp, params, snap, data, numbers, names, check_mode, diff,
+                                                   lock)
                     if result is not None:
+                        if warnings:
+                            result["warnings"] = warnings + result.get("warnings", [])
                         return result
                     del data        # the full path reads the file again, as it parses it
+            except RaceLost as exc:
+                lost = exc.lost
             finally:
                 snap.close()
         wanted = load_wanted(params, numbers, dp) if (params.get("config") or params.get("src")) else None
         if wanted is None and state != "deleted":
             raise DpifError(errno.EINVAL, "check arguments", "datapath '%s'" % dp,
                             "state %s needs config or src (an empty list would be a flush: use state deleted)" % state)
-        have = read_table(dpif, dp, wanted)
+        have = read_table(dpif, dp, wanted) if exists else {}
         p = planner.plan(wanted.flows if wanted else [], have, state, params.get("clear_stats", False))
+        planned = numbers.planned if check_mode else None
+        if planned:
+            warnings.extend(numbers.warnings(dp))
+            names = dict(names or {})
+            names.update(numbers.names())
         texts = table_texts(have, wanted, names)
         before = sorted(texts.values())
         if p.changed and state == "deleted" and wanted is None:
             # Everything goes: one flush instead of a delete per flow.
             commands = ["del-flows %s" % dp]
             if not check_mode:
-                dpif.flow_flush(dp)
+                with lock.applying("flush"):
+                    dpif.flow_flush(dp)
             after = []
         elif p.changed:
             commands = commands_for(p, texts, names)
             if not check_mode:
-                apply_plan(dpif, dp, p, names)
+                lost += apply_plan(dpif, dp, p, names, lock, lambda: read_table(dpif, dp, wanted))
+            elif p.create:
+                predict_overlaps(dp, p, have, names)
             after_map = dict(texts)
             for h in p.delete:
                 after_map.pop(h.ident, None)
@@ -951,22 +1094,30 @@ def _run(params: dict, check_mode: bool, diff: bool) -> dict:
         else:
             commands = []
             after = before
+        if lost:
+            final = converge_after_race(dpif, dp, wanted, state, params.get("clear_stats", False), names, lock)
+            after = sorted(table_texts(final, wanted, names).values())
+            warnings.append(race_warning(lost))
         result = {
-            "changed": p.changed,
+            "changed": p.changed or bool(lost),
             "commands": commands,
             "counts": {"create": len(p.create), "modify": len(p.modify), "delete": len(p.delete),
                        "unchanged": p.unchanged},
             "before": before,
         }
-        if p.changed:
+        if result["changed"]:
             result["after"] = after     # only then, as network resource modules do: a no-change
             # run would print the same 100k lines twice
         if diff:
             result["diff"] = {"prepared": unified_diff(before, after, dp)}
-        if wanted is not None:
+        if wanted is not None and not planned:
             wanted.save_cache(names)
-        if snap is not None and (not check_mode or not p.changed):
+        if snap is not None and not lost and (not check_mode or not p.changed):
             record_snapshot(snap, wanted, have, p, after)
+        if warnings:
+            result["warnings"] = warnings
         return _with_notes(result, wanted.notes if wanted is not None else [])
     finally:
         dpif.close()
+        if lock is not None:
+            lock.release()

@@ -17,11 +17,13 @@ import errno
 import socket
 from typing import List, Optional
 
+from ansible_collections.dpif.ovs.plugins.module_utils.datapath_lock import DatapathLock
 from ansible_collections.dpif.ovs.plugins.module_utils.errors import DpifError
 from ansible_collections.dpif.ovs.plugins.module_utils.dpif.frontend import Dpif, check_name, port_summary
 from ansible_collections.dpif.ovs.plugins.module_utils.dpif.provider import PortInfo, PortRequest
 from ansible_collections.dpif.ovs.plugins.module_utils.dpif.safety import protected_interfaces
 from ansible_collections.dpif.ovs.plugins.module_utils.resources.datapath import guard_vswitchd
+from ansible_collections.dpif.ovs.plugins.module_utils.resources.planned import missing_datapath_warning
 
 
 def vport_state(port: Optional[PortInfo]) -> dict:
@@ -94,15 +96,17 @@ def run(params: dict, check_mode: bool, diff: bool) -> dict:
     check_name("vport", name)
     # Suboptions the user left out arrive as None: they are not set.
     options = dict((k, v) for k, v in (params.get("options") or {}).items() if v is not None)
+    lock = DatapathLock(dp, "ovs_vport '%s' state %s" % (name, params["state"]), check_mode)
+    lock.acquire()
     dpif = Dpif.open_system()
     try:
         info = dpif.get(dp)
-        warnings = []
+        warnings = lock.notes()
         if info is None:
             if not check_mode or params["state"] == "absent":
                 dpif.require(dp)
             # In check mode an earlier task may be about to create it: plan on an empty one.
-            warnings.append("datapath '%s' does not exist yet; planning as if an earlier task created it" % dp)
+            warnings.append(missing_datapath_warning(dp))
         have = dpif.port_by_name(dp, name) if info is not None else None
         commands = []
         after = have
@@ -158,8 +162,9 @@ def run(params: dict, check_mode: bool, diff: bool) -> dict:
                         after = PortInfo(name=name, port_no=want.port_no or have.port_no, type=want.type,
                                          options=want.options)
                     else:
-                        dpif.port_del(dp, name)
-                        after = dpif.port_add(dp, want)
+                        with lock.applying("re-create vport '%s'" % name):
+                            dpif.port_del(dp, name)
+                            after = dpif.port_add(dp, want)
         result = {"changed": bool(commands), "commands": commands, "vport": vport_state(after),
                   "warnings": warnings}
         if diff:
@@ -167,3 +172,4 @@ def run(params: dict, check_mode: bool, diff: bool) -> dict:
         return result
     finally:
         dpif.close()
+        lock.release()

@@ -1,7 +1,7 @@
 # -*- coding: utf-8 -*-
 # Copyright: (c) 2026, dpif.ovs contributors
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""OVS's own flow-syntax vectors (/work/shared/conformance), one test per row.
+"""OVS's own flow-syntax vectors (vectors/, see its README), one test per row.
 
 Each row gets a category computed from its text, never from a row list:
 
@@ -19,6 +19,7 @@ from __future__ import absolute_import, annotations, division, print_function
 
 import collections
 import csv
+import os
 import re
 
 import pytest
@@ -30,7 +31,7 @@ from ansible_collections.dpif.ovs.plugins.module_utils.odp.model import Flow
 
 __metaclass__ = type
 
-BASE = "/work/shared/conformance/"
+BASE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "vectors", "")
 csv.field_size_limit(10 ** 8)
 USERSPACE_ONLY = re.compile(r"\b(nd_ext|packet_type|tnl_push|tnl_pop|lb_output)\(")
 PRINT_FORM = re.compile(r"\brecirc\(0x|\bhash\((l4|sym_l4)\(")

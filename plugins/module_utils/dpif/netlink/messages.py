@@ -93,6 +93,34 @@ TUNNEL_ATTR_DST_PORT = 1        # u16 in host order; the kernel insists on 2 byt
 TUNNEL_ATTR_EXTENSION = 2       # nested OVS_VXLAN_EXT_*
 VXLAN_EXT_GBP = 1               # flag
 
+#: The uapi names of these families' attributes, for the kernel's reasons
+#: when it refuses a request (see genl.kernel_words): type -> (name, the
+#: names nested in it or None).
+DP_ATTR_NAMES = {
+    DP_ATTR_NAME: ("OVS_DP_ATTR_NAME", None),
+    DP_ATTR_UPCALL_PID: ("OVS_DP_ATTR_UPCALL_PID", None),
+    DP_ATTR_STATS: ("OVS_DP_ATTR_STATS", None),
+    DP_ATTR_MEGAFLOW_STATS: ("OVS_DP_ATTR_MEGAFLOW_STATS", None),
+    DP_ATTR_USER_FEATURES: ("OVS_DP_ATTR_USER_FEATURES", None),
+    DP_ATTR_MASKS_CACHE_SIZE: ("OVS_DP_ATTR_MASKS_CACHE_SIZE", None),
+    DP_ATTR_PER_CPU_PIDS: ("OVS_DP_ATTR_PER_CPU_PIDS", None),
+    9: ("OVS_DP_ATTR_IFINDEX", None),
+}
+VPORT_ATTR_NAMES = {
+    VPORT_ATTR_PORT_NO: ("OVS_VPORT_ATTR_PORT_NO", None),
+    VPORT_ATTR_TYPE: ("OVS_VPORT_ATTR_TYPE", None),
+    VPORT_ATTR_NAME: ("OVS_VPORT_ATTR_NAME", None),
+    VPORT_ATTR_OPTIONS: ("OVS_VPORT_ATTR_OPTIONS", {
+        TUNNEL_ATTR_DST_PORT: ("OVS_TUNNEL_ATTR_DST_PORT", None),
+        TUNNEL_ATTR_EXTENSION: ("OVS_TUNNEL_ATTR_EXTENSION", {VXLAN_EXT_GBP: ("OVS_VXLAN_EXT_GBP", None)}),
+    }),
+    VPORT_ATTR_UPCALL_PID: ("OVS_VPORT_ATTR_UPCALL_PID", None),
+    VPORT_ATTR_STATS: ("OVS_VPORT_ATTR_STATS", None),
+    VPORT_ATTR_IFINDEX: ("OVS_VPORT_ATTR_IFINDEX", None),
+    9: ("OVS_VPORT_ATTR_NETNSID", None),
+    10: ("OVS_VPORT_ATTR_UPCALL_STATS", None),
+}
+
 _DP_STATS = struct.Struct("=QQQQ")          # hit, missed, lost, flows
 _MEGAFLOW_STATS = struct.Struct("=QIIQ")    # mask_hit, masks, pad0, cache_hits (then pad1)
 _VPORT_STATS = struct.Struct("=8Q")

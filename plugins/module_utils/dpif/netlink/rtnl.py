@@ -11,7 +11,8 @@ apply). Like :mod:`.genl`, this speaks netlink through a plain socket with
 and the guard runs before every netdev attach.
 
 Every call returns decoded values or raises :class:`DpifError` with the
-kernel's errno (op "query routing"). Nothing here changes the host.
+kernel's errno (op "query routing") and, when it said why (an extended
+ack), its own words. Nothing here changes the host.
 
 Message layouts (after the 16-byte nlmsghdr)::
 
@@ -34,7 +35,8 @@ from typing import Dict, List, NamedTuple, Optional, Tuple
 
 from ansible_collections.dpif.ovs.plugins.module_utils.errors import DpifError
 from ansible_collections.dpif.ovs.plugins.module_utils.dpif.netlink.genl import (
-    NLHDR, NLM_F_DUMP, NLM_F_DUMP_INTR, NLM_F_REQUEST, NLMSG_DONE, NLMSG_ERROR, iter_nlas, nla, nla_u32)
+    NETLINK_EXT_ACK, NLHDR, NLM_F_DUMP, NLM_F_DUMP_INTR, NLM_F_REQUEST, NLMSG_DONE, NLMSG_ERROR, SOL_NETLINK,
+    iter_nlas, kernel_words, nla, nla_u32)
 
 NETLINK_ROUTE = 0
 RTM_NEWLINK, RTM_GETLINK = 16, 18
@@ -62,6 +64,11 @@ RTM_F_LOOKUP_TABLE = 0x1000
 #: path the flow hashed to.
 RTM_F_FIB_MATCH = 0x2000
 RT_TABLE_MAIN = 254
+#: The attributes we send, by name, for the kernel's reasons on a refusal.
+RTA_NAMES = {RTA_DST: ("RTA_DST", None), RTA_SRC: ("RTA_SRC", None), RTA_OIF: ("RTA_OIF", None),
+             RTA_IP_PROTO: ("RTA_IP_PROTO", None), RTA_SPORT: ("RTA_SPORT", None), RTA_DPORT: ("RTA_DPORT", None)}
+#: Size of each request's fixed header (after nlmsghdr), before its attributes.
+FIXED_HEADER = {RTM_GETLINK: IFINFOMSG.size, RTM_GETADDR: IFADDRMSG.size, RTM_GETROUTE: RTMSG.size}
 
 #: Where each tunnel kind keeps its remote address and its bound device, in
 #: IFLA_INFO_DATA: kind -> (remote attributes, link attribute).
@@ -201,6 +208,10 @@ class Rtnl:
         try:
             self._sock = socket.socket(socket.AF_NETLINK, socket.SOCK_RAW, NETLINK_ROUTE)
             self._sock.bind((0, 0))
+            try:
+                self._sock.setsockopt(SOL_NETLINK, NETLINK_EXT_ACK, 1)
+            except OSError:         # kernels before 4.12: a refusal is a bare errno
+                pass
         except OSError as exc:
             raise DpifError(exc.errno or errno.EIO, "query routing", "",
                             "cannot open a routing netlink socket: %s" % exc.strerror) from None
@@ -222,8 +233,9 @@ class Rtnl:
             self._seq += 1
             seq = self._seq
             out, interrupted, done = [], False, False
+            request = NLHDR.pack(NLHDR.size + len(body), mtype, NLM_F_REQUEST | flags, seq, 0) + body
             try:
-                self._sock.send(NLHDR.pack(NLHDR.size + len(body), mtype, NLM_F_REQUEST | flags, seq, 0) + body)
+                self._sock.send(request)
                 while not done:
                     data = self._sock.recv(RECV_SIZE)
                     off = 0
@@ -235,7 +247,10 @@ class Rtnl:
                             if rtype == NLMSG_ERROR:
                                 code = -struct.unpack_from("=i", data, off + 16)[0]
                                 if code:
-                                    raise DpifError(code, "query routing", "", "%s: %s" % (what, os.strerror(code)))
+                                    words = kernel_words(data, off, request, RTA_NAMES,
+                                                         NLHDR.size + FIXED_HEADER.get(mtype, 0))
+                                    raise DpifError(code, "query routing", "", "%s: %s" % (what, os.strerror(code)),
+                                                    kernel_msg=words)
                                 done = True
                             elif rtype == NLMSG_DONE:
                                 done = True
