@@ -57,9 +57,9 @@ def run(params: dict, check_mode: bool, diff: bool) -> dict:
     if params["state"] != "absent":
         check_masks_cache_size(name, want_cache)
     lock = DatapathLock(name, "ovs_datapath state %s" % params["state"], check_mode)
-    lock.acquire()
     dpif = Dpif.open_system()
     try:
+        lock.acquire()
         have = dpif.get(name)
         commands = []
         after = have

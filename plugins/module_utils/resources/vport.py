@@ -97,9 +97,9 @@ def run(params: dict, check_mode: bool, diff: bool) -> dict:
     # Suboptions the user left out arrive as None: they are not set.
     options = dict((k, v) for k, v in (params.get("options") or {}).items() if v is not None)
     lock = DatapathLock(dp, "ovs_vport '%s' state %s" % (name, params["state"]), check_mode)
-    lock.acquire()
     dpif = Dpif.open_system()
     try:
+        lock.acquire()
         info = dpif.get(dp)
         warnings = lock.notes()
         if info is None:

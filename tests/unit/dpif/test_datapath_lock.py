@@ -130,3 +130,29 @@ def test_the_lock_file_is_named_by_a_hash_never_by_the_name(lock_dir):
     [name] = os.listdir(lock_dir)
     assert "/" not in name and ".." not in name and name.endswith(".lock")
     assert json.loads((lock_dir / name).read_text())["phase"] == "done"
+
+
+@pytest.mark.parametrize("kind", ["datapath", "vport", "flow"])
+def test_a_task_that_fails_to_open_the_kernel_leaves_no_lock_behind(lock_dir, monkeypatch, kind):
+    """The restore runs many steps in one process: a step that fails before
+    it holds the lock must not leave it held, or the next step on the same
+    datapath would wait for its own process until the timeout."""
+    import errno
+    import importlib
+    from ansible_collections.dpif.ovs.plugins.module_utils.dpif.frontend import Dpif
+    resource = importlib.import_module("ansible_collections.dpif.ovs.plugins.module_utils.resources." + kind)
+
+    def no_kernel():
+        raise DpifError(errno.ENOENT, "open", "kernel", "the openvswitch kernel module is not loaded")
+    monkeypatch.setattr(Dpif, "open_system", staticmethod(no_kernel))
+    monkeypatch.setenv("DPIF_OVS_LOCK_TIMEOUT", "1")
+    params = {"datapath": {"name": "dp0", "state": "present"},
+              "vport": {"datapath": "dp0", "name": "v0", "type": "internal", "state": "present"},
+              "flow": {"datapath": "dp0", "state": "overridden", "config": ["in_port(1),eth() 2"]}}[kind]
+    for _attempt in range(2):
+        with pytest.raises(DpifError) as info:
+            resource.run(params, check_mode=False, diff=False)
+        assert info.value.errno_name == "ENOENT", str(info.value)
+    lock = DatapathLock("dp0", "t")
+    assert lock.acquire() < 0.5
+    lock.release()
