@@ -1038,7 +1038,7 @@ def _run(params: dict, check_mode: bool, diff: bool) -> dict:
         if check_mode:
             numbers = PlannedPorts(numbers)
         snap = _snapshot_for(params, dp, numbers) if exists else None
-        lost = 0        # operations that met another writer's changes, then converged
+        lost = 0        # operations that met another writer's changes (the snapshot path's and this batch's)
         if snap is not None:
             try:
                 if snap.load():
@@ -1070,6 +1070,7 @@ def _run(params: dict, check_mode: bool, diff: bool) -> dict:
             names.update(numbers.names())
         texts = table_texts(have, wanted, names)
         before = sorted(texts.values())
+        raced = 0
         if p.changed and state == "deleted" and wanted is None:
             # Everything goes: one flush instead of a delete per flow.
             commands = ["del-flows %s" % dp]
@@ -1080,7 +1081,7 @@ def _run(params: dict, check_mode: bool, diff: bool) -> dict:
         elif p.changed:
             commands = commands_for(p, texts, names)
             if not check_mode:
-                lost += apply_plan(dpif, dp, p, names, lock, lambda: read_table(dpif, dp, wanted))
+                raced = apply_plan(dpif, dp, p, names, lock, lambda: read_table(dpif, dp, wanted))
             elif p.create:
                 predict_overlaps(dp, p, have, names)
             after_map = dict(texts)
@@ -1094,9 +1095,12 @@ def _run(params: dict, check_mode: bool, diff: bool) -> dict:
         else:
             commands = []
             after = before
-        if lost:
+        if raced:
+            # This batch's plan no longer says what the table is: read what it became.
             final = converge_after_race(dpif, dp, wanted, state, params.get("clear_stats", False), names, lock)
             after = sorted(table_texts(final, wanted, names).values())
+            lost += raced
+        if lost:
             warnings.append(race_warning(lost))
         result = {
             "changed": p.changed or bool(lost),
