@@ -10,16 +10,20 @@ document it applied (``state.json``, with each ``flows_file`` copied to
 
     python3 -m ansible_collections.dpif.ovs.plugins.module_utils.cli restore /var/lib/dpif-ovs/state.json
 
-``restore`` applies datapaths, then vports, then flows, with the same
-functions the modules call (``resources.*.run``) and the same rules as the
-role: ``purge_ports`` deletes unlisted vports, ``purge_flows`` makes the flow
-table exact (state overridden, else replaced), ``dpif_ovs_purge_datapaths``
-deletes unlisted datapaths. ``check`` plans without changing anything.
+``restore`` applies the document with the code of the ``ovs_datapaths``
+module (``resources.host``), with the role's rules: ``purge_ports`` deletes
+unlisted vports, ``purge_flows`` makes the flow table exact,
+``dpif_ovs_purge_datapaths`` deletes unlisted datapaths. ``check`` plans
+without changing anything. ``watch`` (the role's ``dpif-ovs-watch.service``)
+applies it again whenever a netdev it names appears, which attaches a
+pending ``optional`` port (a guest's tap) with its flows.
 
-It carries on past a failed object (a guest's netdev may not exist yet at
-boot), prints each failure on stderr and exits 1 if there was one; 2 when the
-state file cannot be read or is invalid; 0 otherwise. Needs only the standard
-library; uses jsonschema to validate the file when it is installed.
+The document is applied all or nothing; if that fails, each datapath alone
+(all or nothing each), so one that cannot be restored does not keep the
+others down. Each failure goes to stderr; the exit status is 1 if one
+remained, 2 when the state file cannot be read or is invalid, 0 otherwise.
+Needs only the standard library; uses jsonschema to validate the file when
+it is installed.
 """
 
 from __future__ import absolute_import, annotations, division, print_function
@@ -30,6 +34,7 @@ import argparse
 import json
 import os
 import sys
+from typing import Optional
 
 from ansible_collections.dpif.ovs.plugins.module_utils.errors import DpifError, InternalError
 from ansible_collections.dpif.ovs.plugins.module_utils.privatestore import check_trusted_path
@@ -82,106 +87,106 @@ def _check_trusted(path: str) -> None:
                          "what root would apply" % (path, reason))
 
 
-def plan_steps(doc: dict):
-    """The resource calls, in order: ``(label, resource name, params)``.
-    Purges are resolved later, against the kernel (see :func:`apply`)."""
-    steps = []
-    for dp in doc[ROOT]:
-        steps.append(("datapath %s" % dp["name"], "datapath", {
-            "name": dp["name"], "state": "present", "masks_cache_size": dp.get("masks_cache_size"),
-            "user_features": dp.get("user_features"), "force": dp.get("force", False)}))
-    for dp in doc[ROOT]:
-        for vp in dp.get("vports") or []:
-            steps.append(("vport %s/%s" % (dp["name"], vp["name"]), "vport", {
-                "datapath": dp["name"], "name": vp["name"], "type": vp["type"], "state": "present",
-                "port_no": vp.get("port_no"), "options": vp.get("options"),
-                "recreate": vp.get("recreate", False), "force": dp.get("force", False)}))
-    for dp in doc[ROOT]:
-        params = flow_params(dp)
-        if params is not None:
-            steps.append(("flows %s" % dp["name"], "flow", params))
-    return steps
-
-
-def flow_params(dp: dict):
-    """The ovs_flow parameters for a datapath entry; None when its flows are not managed."""
-    config = dp.get("flows") or []
-    src = dp.get("flows_file")
-    base = {"datapath": dp["name"], "clear_stats": False, "names": False, "fix": True, "running_config": None}
-    if config or src:
-        return dict(base, config=config or None, src=src,
-                    state="overridden" if dp.get("purge_flows") else "replaced")
-    if dp.get("purge_flows"):
-        return dict(base, config=None, src=None, state="deleted")     # nothing listed: an empty table
-    return None
-
-
-def _resources():
-    # Imported late: ``--help`` and a bad state file need none of them.
-    from ansible_collections.dpif.ovs.plugins.module_utils.resources import datapath, flow, info, vport
-    return {"datapath": datapath, "vport": vport, "flow": flow, "info": info}
+def host_params(doc: dict, datapaths=None) -> dict:
+    """The ``ovs_datapaths`` parameters that apply ``doc`` as the role does:
+    purge flags as the document says (false when omitted), unlisted
+    datapaths deleted only with ``dpif_ovs_purge_datapaths``. ``datapaths``:
+    only these entries (and nothing deleted)."""
+    entries = doc[ROOT] if datapaths is None else datapaths
+    config = [dict({"purge_ports": False, "purge_flows": False}, **entry) for entry in entries]
+    state = "overridden" if doc.get(PURGE_DATAPATHS) and datapaths is None else "merged"
+    return {"config": config, "state": state, "running_config": None}
 
 
 def apply(doc: dict, check_mode: bool = False, out=sys.stdout, err=sys.stderr) -> int:
-    """Apply ``doc``; returns the number of failed steps."""
-    res = _resources()
-    failures = 0
+    """Apply ``doc`` with the module's own code (``resources.host``), all or
+    nothing. When that fails, each datapath is applied alone, all or nothing
+    each, so one that cannot be restored (a device missing at boot) does not
+    keep the others down. Returns the number of failed applies."""
+    from ansible_collections.dpif.ovs.plugins.module_utils.resources import host
+    if _apply_once(host, host_params(doc), "host", check_mode, out, err):
+        return 0
+    if len(doc[ROOT]) < 2:
+        return 1
+    err.write("host: applying each datapath alone\n")
+    return sum(0 if _apply_once(host, host_params(doc, [entry]), "datapath %s" % entry["name"], check_mode, out, err)
+               else 1 for entry in doc[ROOT])
 
-    def step(label, kind, params):
-        nonlocal failures
-        try:
-            result = res[kind].run(params, check_mode=check_mode, diff=False)
-        except DpifError as exc:
-            failures += 1
-            err.write("%s: FAILED: %s\n" % (label, exc))
-            return None
-        except Exception as exc:    # a bug: said, with its traceback, and the next step still runs
-            failures += 1
-            bug = InternalError(exc, "applying %s" % label, report=REPORT)
-            err.write("%s: FAILED: %s\n%s" % (label, bug, bug.traceback))
-            return None
-        for warning in result.get("warnings") or []:
-            err.write("%s: warning: %s\n" % (label, warning))
-        for command in result.get("commands") or []:
-            out.write("%s: %s\n" % (label, command))
-        return result
 
-    wanted = {dp["name"]: dp for dp in doc[ROOT]}
-    steps = plan_steps(doc)
-    for label, kind, params in [s for s in steps if s[1] == "datapath"]:
-        step(label, kind, params)
-    existing = (step("datapaths", "info", {"name": None}) or {}).get("datapaths", [])
-    if doc.get(PURGE_DATAPATHS):
-        for have in existing:
-            if have["name"] not in wanted:
-                step("datapath %s" % have["name"], "datapath", {"name": have["name"], "state": "absent", "force": False})
-    for label, kind, params in [s for s in steps if s[1] == "vport"]:
-        step(label, kind, params)
-    for have in existing:
-        dp = wanted.get(have["name"])
-        if not dp or not dp.get("purge_ports"):
-            continue
-        listed = set(vp["name"] for vp in dp.get("vports") or [])
-        for port in have["vports"]:
-            if port["port_no"] != 0 and port["name"] not in listed:
-                step("vport %s/%s" % (dp["name"], port["name"]), "vport",
-                     {"datapath": dp["name"], "name": port["name"], "state": "absent", "force": dp.get("force", False)})
-    present = set(have["name"] for have in existing)
-    for label, kind, params in [s for s in steps if s[1] == "flow"]:
-        if check_mode and params["datapath"] not in present:
-            # Nothing to read a plan from: the datapath is only planned.
-            out.write("%s: all listed flows (the datapath is created first)\n" % label)
-            continue
-        step(label, kind, params)
-    return failures
+def _apply_once(host, params: dict, label: str, check_mode: bool, out, err) -> bool:
+    try:
+        result = host.run(params, check_mode=check_mode, diff=False)
+    except DpifError as exc:
+        step = exc.extra.get("step")
+        err.write("%s: FAILED%s: %s\n" % (label, " at %s" % step if step else "", exc))
+        for failure in exc.extra.get("rollback_failures") or []:
+            err.write("%s: undo of %s failed: %s\n" % (label, failure["step"], failure["msg"]))
+        return False
+    except Exception as exc:    # a bug: said, with its traceback
+        bug = InternalError(exc, "applying %s" % label, report=REPORT)
+        err.write("%s: FAILED: %s\n%s" % (label, bug, bug.traceback))
+        return False
+    for warning in result.get("warnings") or []:
+        err.write("%s: warning: %s\n" % (label, warning))
+    for command in result.get("commands") or []:
+        out.write("%s\n" % command)
+    return True
+
+
+def watch(path: str, out=sys.stdout, err=sys.stderr, rounds: Optional[int] = None) -> int:
+    """Apply the state whenever a device the document names appears (a
+    guest's tap: its optional vport is pending until then), or when
+    notifications were lost; log a listed vport that goes away. Applies once
+    after it starts listening, so a device that appeared before is not
+    missed. The state file is read again for every apply (a role run may
+    have changed it). ``rounds``: stop after that many waits (tests)."""
+    from ansible_collections.dpif.ovs.plugins.module_utils.dpif.notifications import (
+        ADDED,
+        REMOVED,
+        LinkEvent,
+        Notifications,
+        Overrun,
+        VportEvent,
+    )
+    with Notifications() as notifications:
+        doc = load_state(path)
+        apply(doc, out=out, err=err)
+        out.flush()
+        while rounds is None or rounds > 0:
+            rounds = None if rounds is None else rounds - 1
+            events = notifications.wait(1.0 if rounds is not None else None)
+            devices = set(vp["name"] for dp in doc[ROOT] for vp in dp.get("vports") or [] if vp["type"] == "netdev")
+            listed = set((dp["name"], vp["name"]) for dp in doc[ROOT] for vp in dp.get("vports") or [])
+            again = False
+            for event in events:
+                if isinstance(event, Overrun):
+                    err.write("watch: notifications were lost; applying the state again\n")
+                    again = True
+                elif isinstance(event, LinkEvent) and event.kind == ADDED and event.name in devices:
+                    out.write("watch: device %s appeared\n" % event.name)
+                    again = True
+                elif isinstance(event, VportEvent) and event.kind == REMOVED and (event.datapath, event.name) in listed:
+                    err.write("watch: vport %s/%s (port %d) was removed: its device went away, or another tool "
+                              "removed it\n" % (event.datapath, event.name, event.port_no))
+            if again:
+                try:
+                    doc = load_state(path)
+                except (OSError, ValueError, DpifError) as exc:
+                    err.write("watch: %s\n" % exc)
+                    continue
+                apply(doc, out=out, err=err)
+            out.flush()
+            err.flush()
+    return 0
 
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(
         prog="python3 -m ansible_collections.dpif.ovs.plugins.module_utils.cli",
         description="Re-apply the desired state the dpif.ovs.hypervisor role saved on this host.")
-    parser.add_argument("command", choices=["restore", "check"],
-                        help="restore: apply the state; check: print what restore would change")
+    parser.add_argument("command", choices=["restore", "check", "watch"],
+                        help="restore: apply the state; check: print what restore would change; watch: "
+                             "apply it again whenever a device it names appears (runs until stopped)")
     parser.add_argument("state_file", help="the saved state, e.g. /var/lib/dpif-ovs/state.json")
     args = parser.parse_args(argv)
     try:
@@ -193,6 +198,8 @@ def main(argv=None) -> int:
         bug = InternalError(exc, "reading %s" % args.state_file, report=REPORT)
         sys.stderr.write("dpif-ovs %s: %s\n%s" % (args.command, bug, bug.traceback))
         return 2
+    if args.command == "watch":
+        return watch(args.state_file)
     failures = apply(doc, check_mode=args.command == "check")
     if failures:
         sys.stderr.write("dpif-ovs %s: %d step(s) failed\n" % (args.command, failures))

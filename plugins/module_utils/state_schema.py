@@ -170,6 +170,11 @@ STATE_SCHEMA = {
                 "recreate": {"type": "boolean", "default": False,
                              "description": "Delete and re-create the port when its type, number or options "
                                             "differ (the kernel cannot change them in place)."},
+                "optional": {"type": "boolean", "default": False,
+                             "description": "For a netdev port whose device may not exist yet (a guest's tap): "
+                                            "then the port is pending, not an error; the flows that name it "
+                                            "wait with it, and the watch service attaches it, with its flows, "
+                                            "when the device appears."},
             },
             "allOf": [
                 {"if": {"properties": {"type": {"enum": ["netdev", "internal", "gre"]}}},

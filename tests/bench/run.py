@@ -128,7 +128,7 @@ def floor(path, batch):
     """Pre-encoded messages, batches of ``batch``: the cost of the kernel and the socket alone."""
     from ansible_collections.dpif.ovs.plugins.module_utils.dpif.frontend import Dpif
     from ansible_collections.dpif.ovs.plugins.module_utils.dpif.provider import FlowPut
-    from ansible_collections.dpif.ovs.plugins.module_utils.resources.flow import load_wanted
+    from ansible_collections.dpif.ovs.plugins.module_utils.resources.flow_wanted import load_wanted
     wanted = load_wanted({"src": path, "fix": True}, None)
     ops = [FlowPut(key=w.key, mask=w.mask, actions=w.actions, ufid=w.ufid) for w in wanted.flows]
     dpif = Dpif.open_system()
@@ -152,7 +152,7 @@ def dump_print():
     lines and sorting them (gathered's work); (seconds, lines)."""
     from ansible_collections.dpif.ovs.plugins.module_utils.dpif.frontend import Dpif
     from ansible_collections.dpif.ovs.plugins.module_utils.odp import printer  # noqa: F401
-    from ansible_collections.dpif.ovs.plugins.module_utils.resources.flow import gather
+    from ansible_collections.dpif.ovs.plugins.module_utils.resources.flow_table import gather
     # gather() imports the printer on first use; compiling it belongs to a
     # task's start-up (the gathered row), not to decode+print.
     dpif = Dpif.open_system()
@@ -169,7 +169,7 @@ def dump_print_streamed():
     it arrives, as ovs-dpctl dump-flows does (it neither keeps nor sorts its
     lines, and its output is buffered); (seconds, lines)."""
     from ansible_collections.dpif.ovs.plugins.module_utils.dpif.frontend import Dpif
-    from ansible_collections.dpif.ovs.plugins.module_utils.resources.flow import new_printer
+    from ansible_collections.dpif.ovs.plugins.module_utils.resources.flow_text import new_printer
     dpif = Dpif.open_system()
     try:
         with open(os.devnull, "w") as out:

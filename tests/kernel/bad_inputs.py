@@ -264,7 +264,7 @@ def front_end_accepts(text: str, through_src: bool, rendered: bool) -> bool:
     """Whether ovs_flow's checks before the kernel (parse, kernel rules,
     encoding) take ``text``: the same functions the module calls."""
     from ansible_collections.dpif.ovs.plugins.module_utils.errors import DpifError
-    from ansible_collections.dpif.ovs.plugins.module_utils.resources.flow import load_wanted, src_lines
+    from ansible_collections.dpif.ovs.plugins.module_utils.resources.flow_wanted import load_wanted, src_lines
     ports = None if rendered else PORT_NUMBERS
     try:
         if through_src:

@@ -88,12 +88,17 @@ def test_restore_reports_bad_state(tmp_path):
 
 
 def test_restore_carries_on_and_fails(tmp_path, dpctl, new_name):
-    dp = new_name("rf")
+    """All or nothing for the document; when that fails, each datapath
+    alone: one that cannot be restored does not keep the others down."""
+    bad, good = new_name("rf"), new_name("rf")
     state = tmp_path / "state.json"
-    state.write_text(json.dumps({"dpif_ovs_datapaths": [{"name": dp, "vports": [
-        {"name": "nosuchdev0", "type": "netdev", "port_no": 3},
-        {"name": dp + "-in", "type": "internal", "port_no": 4}]}]}))
+    state.write_text(json.dumps({"dpif_ovs_datapaths": [
+        {"name": bad, "vports": [{"name": "nosuchdev0", "type": "netdev", "port_no": 3},
+                                 {"name": bad + "-in", "type": "internal", "port_no": 4}]},
+        {"name": good, "vports": [{"name": good + "-in", "type": "internal", "port_no": 4}]}]}))
     out = restore(str(state))
     assert out.returncode == 1
-    assert "vport %s/nosuchdev0: FAILED" % dp in out.stderr
-    assert "port 4: %s-in (internal)" % dp in dpctl("show", dp)
+    assert "host: FAILED at vport %s/nosuchdev0" % bad in out.stderr
+    assert "datapath %s: FAILED at vport %s/nosuchdev0" % (bad, bad) in out.stderr
+    assert dpctl("show", bad, check=False) == ""        # undone: as it was
+    assert "port 4: %s-in (internal)" % good in dpctl("show", good)

@@ -151,7 +151,7 @@ def test_gathered_reads_dpctl_flows(run_module, fdp, dpctl):
 def test_rollback_when_the_kernel_refuses_one_flow(run_module, fdp, dpctl, converge, monkeypatch, apply_slice):
     """Also with the plan's 4 operations (delete, modify, create, create)
     sent in slices: errors keep their place, every slice is undone."""
-    from ansible_collections.dpif.ovs.plugins.module_utils.resources import flow as F
+    from ansible_collections.dpif.ovs.plugins.module_utils.resources import flow_apply as F
     if apply_slice:
         monkeypatch.setattr(F, "APPLY_SLICE", apply_slice)
     dp = fdp
@@ -210,7 +210,10 @@ def test_canonical_form_is_what_the_kernel_reports(dpif, dp):
     _sys.path.insert(0, _os.path.join(_os.path.dirname(_os.path.dirname(_os.path.abspath(__file__))), "bench"))
     from bench_odp import gen_flow
     from ansible_collections.dpif.ovs.plugins.module_utils import planner
-    from ansible_collections.dpif.ovs.plugins.module_utils.resources import flow as F
+    from ansible_collections.dpif.ovs.plugins.module_utils.resources.flow_apply import apply_plan
+    from ansible_collections.dpif.ovs.plugins.module_utils.resources.flow_table import read_table
+    from ansible_collections.dpif.ovs.plugins.module_utils.resources.flow_text import have_text, want_text
+    from ansible_collections.dpif.ovs.plugins.module_utils.resources.flow_wanted import load_wanted
 
     r = random.Random(11)
     checked = 0
@@ -219,15 +222,15 @@ def test_canonical_form_is_what_the_kernel_reports(dpif, dp):
         text = gen_flow(r)
         if "zone" in text:          # no conntrack zones in this kernel
             continue
-        wanted = F.load_wanted({"config": [text]}, None)
+        wanted = load_wanted({"config": [text]}, None)
         dpif.flow_flush(dp)
-        F.apply_plan(dpif, dp, planner.plan(wanted.flows, {}, "merged"), None)
-        table = list(F.read_table(dpif, dp, None).values())
+        apply_plan(dpif, dp, planner.plan(wanted.flows, {}, "merged"), None)
+        table = list(read_table(dpif, dp, None).values())
         assert len(table) == 1
         have = table[0]
         want = wanted.flows[0]
-        if (F.want_text(want, None), want.ufid) != (F.have_text(have, None), have.ident):
-            mismatches.append((F.want_text(want, None), F.have_text(have, None)))
+        if (want_text(want, None), want.ufid) != (have_text(have, None), have.ident):
+            mismatches.append((want_text(want, None), have_text(have, None)))
         checked += 1
     assert mismatches == []
 
@@ -258,12 +261,13 @@ def test_a_run_killed_half_way_converges_when_run_again(run_module, fdp, dpif, d
     """Simulate a run that died after sending half its creates: the flows it left carry
     the same deterministic UFIDs, so the next run finds them and adds only the rest."""
     from ansible_collections.dpif.ovs.plugins.module_utils import planner
-    from ansible_collections.dpif.ovs.plugins.module_utils.resources import flow as F
+    from ansible_collections.dpif.ovs.plugins.module_utils.resources.flow_apply import apply_plan
+    from ansible_collections.dpif.ovs.plugins.module_utils.resources.flow_wanted import load_wanted
 
     dp = fdp
     config = ["in_port(1),eth(),eth_type(0x0800),ipv4(dst=10.7.0.%d,frag=no) 2" % i for i in range(1, 41)]
-    wanted = F.load_wanted({"config": config}, None)
-    F.apply_plan(dpif, dp, planner.plan(wanted.flows[:17], {}, "merged"), None)
+    wanted = load_wanted({"config": config}, None)
+    apply_plan(dpif, dp, planner.plan(wanted.flows[:17], {}, "merged"), None)
     assert len(dpctl_flows(dpctl, dp)) == 17
     res = run_module("ovs_flow", {"datapath": dp, "config": config, "state": "overridden"})
     assert res["counts"] == {"create": 23, "modify": 0, "delete": 0, "unchanged": 17}
@@ -292,12 +296,12 @@ def test_src_reruns_from_the_table_snapshot_equal_the_full_path(
     for the snapshot must neither load the whole table nor parse more than the
     lines that differ; a step that cannot use it must take the full path."""
     from ansible_collections.dpif.ovs.plugins.module_utils.odp import text as T
-    from ansible_collections.dpif.ovs.plugins.module_utils.resources import flow as F
+    from ansible_collections.dpif.ovs.plugins.module_utils.resources import flow as F, flow_snapshot as FS
 
     dp = fdp
     src = tmp_path / "t.flows"
     calls = {"parse": 0, "full": 0, "split": 0, "kept": 0}
-    real_parse, real_load, real_split, real_digest = T.parse_flow, F.load_wanted, F._raw_lines, F.digest_dump
+    real_parse, real_load, real_split, real_digest = T.parse_flow, F.load_wanted, FS._raw_lines, FS.digest_dump
 
     def counting_parse(text, **kw):
         calls["parse"] += 1
@@ -316,10 +320,10 @@ def test_src_reruns_from_the_table_snapshot_equal_the_full_path(
         calls["kept"] += len(kept)            # flows of the dump kept, not only digested
         return kept, anonymous
 
-    monkeypatch.setattr(T, "parse_flow", counting_parse)     # resources.flow imports it where it parses
+    monkeypatch.setattr(T, "parse_flow", counting_parse)     # looked up on odp.text where it parses
     monkeypatch.setattr(F, "load_wanted", counting_load)
-    monkeypatch.setattr(F, "_raw_lines", counting_split)
-    monkeypatch.setattr(F, "digest_dump", counting_digest)
+    monkeypatch.setattr(FS, "_raw_lines", counting_split)
+    monkeypatch.setattr(FS, "digest_dump", counting_digest)
     last = {}
 
     def step(lines, state="overridden"):

@@ -304,6 +304,14 @@ def test_vswitchd_owned_datapath_is_left_alone(run_module, new_name, dpif, tmp_p
                               "manage it with ovs-vsctl, or set force: true" % (name, proc.pid))
         res = run_module("ovs_vport", {"datapath": name, "name": "x" + name, "type": "internal"})
         assert res.failed and "refusing to change it" in res["msg"]
+        # The whole-host module: overridden and deleted-all leave it, with a warning; naming it is refused.
+        others = [{"name": info.name} for info in dpif.enumerate() if info.name != name]
+        res = run_module("ovs_datapaths", {"config": others, "state": "overridden"})
+        assert not res.failed and not res["changed"], res
+        assert "datapath '%s' is left as it is: its upcalls go to ovs-vswitchd (pid %d)" % (name, proc.pid) \
+            in res.warning_texts
+        res = run_module("ovs_datapaths", {"config": [{"name": name}], "state": "deleted"})
+        assert res.failed and res["errno"] == "EBUSY" and res["step"] == "datapath %s" % name, res
         assert dpif.get(name) is not None
         assert run_module("ovs_datapath", {"name": name, "state": "absent", "force": True})["changed"]
     finally:

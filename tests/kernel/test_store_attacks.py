@@ -24,7 +24,8 @@ PLANT = r"""
 import hashlib, marshal, os, sys
 from ansible_collections.dpif.ovs.plugins.module_utils import flowcache, privatestore
 from ansible_collections.dpif.ovs.plugins.module_utils import tablesnapshot
-from ansible_collections.dpif.ovs.plugins.module_utils.resources import flow as F
+from ansible_collections.dpif.ovs.plugins.module_utils.resources import flow_wanted as F
+from ansible_collections.dpif.ovs.plugins.module_utils.odp import ufid_of_wire
 from ansible_collections.dpif.ovs.plugins.module_utils.odp.text import parse_flow
 directory, dp, line, src = sys.argv[1:5]
 context = F._context({"fix": True}, dict(p.split("=") for p in sys.argv[5].split(",")) if sys.argv[5] else {})
@@ -45,7 +46,7 @@ with open(os.path.join(directory, name + ".cache"), "wb") as fh:
     writer = privatestore.FrameWriter(fh, attacker_key)
     writer.start()
     writer.frame(marshal.dumps(cache._header()))
-    ufid = F.ufid_of_wire(honest[0], honest[1])
+    ufid = ufid_of_wire(honest[0], honest[1])
     writer.frame(marshal.dumps({line: (ufid, key, mask, actions, None, (), None)}))
 snap = tablesnapshot.TableSnapshot(None, name + ".table", context)
 with open(os.path.join(directory, name + ".table"), "wb") as fh:

@@ -22,7 +22,10 @@ from ansible_collections.dpif.ovs.plugins.module_utils.odp import actions as A
 from ansible_collections.dpif.ovs.plugins.module_utils.odp import text as T
 from ansible_collections.dpif.ovs.plugins.module_utils.odp import wire as W
 from ansible_collections.dpif.ovs.plugins.module_utils.odp.model import FlowStats, canonical
-from ansible_collections.dpif.ovs.plugins.module_utils.resources import flow as F
+from ansible_collections.dpif.ovs.plugins.module_utils.resources.flow_apply import apply_plan
+from ansible_collections.dpif.ovs.plugins.module_utils.resources.flow_table import read_table
+from ansible_collections.dpif.ovs.plugins.module_utils.resources.flow_text import want_text
+from ansible_collections.dpif.ovs.plugins.module_utils.resources.flow_wanted import load_wanted
 
 V4 = "eth(),eth_type(0x0800),ipv4(frag=no)"
 V6 = "eth(),eth_type(0x86dd),ipv6(frag=no)"
@@ -119,9 +122,9 @@ def ct_zone_attr(actions):
 
 
 def test_our_zone_flows_in_the_kernel_and_in_dpctl(dpif, dp, dpctl):
-    wanted = F.load_wanted({"config": [t for t, _s in OURS]}, None)
+    wanted = load_wanted({"config": [t for t, _s in OURS]}, None)
     assert len(wanted.flows) == len(OURS)
-    F.apply_plan(dpif, dp, planner.plan(wanted.flows, {}, "merged"), None)
+    apply_plan(dpif, dp, planner.plan(wanted.flows, {}, "merged"), None)
 
     # The kernel kept every zone: ovs-dpctl prints exactly the expected flows.
     assert dpctl_flows(dpctl, dp) == shown(OURS)
@@ -133,18 +136,18 @@ def test_our_zone_flows_in_the_kernel_and_in_dpctl(dpif, dp, dpctl):
 
     # The kernel's own dump of each flow, under our UFID, is the text we computed offline.
     dumped = {df.ufid: T.format_flow(W.decode_flow(df.key, df.mask, df.actions)) for df in dpif.flow_dump(dp)}
-    assert dumped == {w.ufid: F.want_text(w, None) for w in wanted.flows}
-    have = F.read_table(dpif, dp, wanted)
+    assert dumped == {w.ufid: want_text(w, None) for w in wanted.flows}
+    have = read_table(dpif, dp, wanted)
     assert sorted(have) == sorted(w.ufid for w in wanted.flows)
     assert all(have[w.ufid].kernel_ufid == w.ufid for w in wanted.flows)
 
     # This kernel reports a zone on every ct action, 0 when none was given: the
     # echo differs from what we sent, yet it is the same flow and nothing is to do.
-    plain = [w for w in wanted.flows if F.want_text(w, None).startswith("recirc_id(0),in_port(3),")][0]
+    plain = [w for w in wanted.flows if want_text(w, None).startswith("recirc_id(0),in_port(3),")][0]
     assert ct_zone_attr(plain.actions) is None
     assert ct_zone_attr(have[plain.ufid].actions) == struct.pack("=H", 0)
     assert have[plain.ufid].actions != plain.actions
-    zoned = [w for w in wanted.flows if F.want_text(w, None).startswith("recirc_id(0),in_port(1),")][0]
+    zoned = [w for w in wanted.flows if want_text(w, None).startswith("recirc_id(0),in_port(1),")][0]
     assert ct_zone_attr(have[zoned.ufid].actions) == struct.pack("=H", 5)
     for state in ("merged", "replaced", "overridden"):
         p = planner.plan(wanted.flows, have, state)
@@ -161,8 +164,8 @@ def test_dpctl_zone_flows_read_back_as_dpctl_prints_them(dpif, dp, dpctl):
     assert terse == dpctl_lines(dpctl, dp)
     assert verbose == dpctl_lines(dpctl, dp, "-m")
     # Listing the same flows (as ovs-dpctl shows them) names exactly what it installed.
-    wanted = F.load_wanted({"config": shown(DPCTL)}, None)
-    have = F.read_table(dpif, dp, wanted)
+    wanted = load_wanted({"config": shown(DPCTL)}, None)
+    have = read_table(dpif, dp, wanted)
     assert sorted(have) == sorted(w.ufid for w in wanted.flows)
     # Found by their canonical key and mask: ovs-dpctl installed them without our UFIDs.
     assert all(h.kernel_ufid != h.ident for h in have.values())

@@ -287,7 +287,7 @@ def test_apply_plan_failures_carry_the_kernels_words():
     from ansible_collections.dpif.ovs.plugins.module_utils import planner
     from ansible_collections.dpif.ovs.plugins.module_utils.odp.model import canonical
     from ansible_collections.dpif.ovs.plugins.module_utils.odp.wire import encode_attrs
-    from ansible_collections.dpif.ovs.plugins.module_utils.resources.flow import apply_plan
+    from ansible_collections.dpif.ovs.plugins.module_utils.resources.flow_apply import apply_plan
 
     texts = ["in_port(1),eth(),eth_type(0x0800),ipv4(dst=10.0.0.%d,frag=no) 2" % i for i in (1, 2)]
     plan = planner.Plan()

@@ -7,6 +7,10 @@ The kernel cannot change a vport's type, number or options in place (vport
 SET of options is EOPNOTSUPP for every type), so a difference in any of them
 is refused with the reason, or resolved by delete + create when the user sets
 ``recreate: true``.
+
+:func:`run` is one task: it opens the kernel and holds the datapath's lock.
+:func:`run_on` is the same run on a kernel interface and a lock the caller
+already holds (a run over a whole host opens and locks once).
 """
 
 from __future__ import absolute_import, annotations, division, print_function
@@ -15,6 +19,7 @@ __metaclass__ = type
 
 import errno
 import socket
+from contextlib import nullcontext
 from typing import List, Optional
 
 from ansible_collections.dpif.ovs.plugins.module_utils.datapath_lock import DatapathLock
@@ -90,86 +95,102 @@ def guard_netdev(req: PortRequest, force: bool) -> None:
 
 
 def run(params: dict, check_mode: bool, diff: bool) -> dict:
+    """One ``ovs_vport`` task: opens the kernel, holds the datapath's lock,
+    runs :func:`run_on`; the lock's notes are the first warnings."""
+    name = params["name"]
+    check_name("vport", name)       # before the kernel is read: check mode refuses what a real run would
+    lock = DatapathLock(params["datapath"], "ovs_vport '%s' state %s" % (name, params["state"]), check_mode)
+    dpif = Dpif.open_system()
+    try:
+        lock.acquire()
+        result = run_on(dpif, lock, params, check_mode, diff)
+        result["warnings"] = lock.notes() + result["warnings"]
+        return result
+    finally:
+        dpif.close()
+        lock.release()
+
+
+def run_on(dpif: Dpif, lock: Optional[DatapathLock], params: dict, check_mode: bool, diff: bool) -> dict:
+    """The run of :func:`run` on ``dpif``, already open, with ``lock``
+    already held by the caller (None: a re-create is sent without the
+    lock's applying mark). Neither opens nor closes ``dpif``, neither takes
+    nor releases ``lock``, and leaves the lock's notes to the caller.
+    Returns the module's result (``changed``, ``commands``, ``vport``,
+    ``warnings``, and ``diff`` with diff mode)."""
     dp = params["datapath"]
     name = params["name"]
     force = params.get("force", False)
     check_name("vport", name)
     # Suboptions the user left out arrive as None: they are not set.
     options = dict((k, v) for k, v in (params.get("options") or {}).items() if v is not None)
-    lock = DatapathLock(dp, "ovs_vport '%s' state %s" % (name, params["state"]), check_mode)
-    dpif = Dpif.open_system()
-    try:
-        lock.acquire()
-        info = dpif.get(dp)
-        warnings = lock.notes()
-        if info is None:
-            if not check_mode or params["state"] == "absent":
-                dpif.require(dp)
-            # In check mode an earlier task may be about to create it: plan on an empty one.
-            warnings.append(missing_datapath_warning(dp))
-        have = dpif.port_by_name(dp, name) if info is not None else None
-        commands = []
-        after = have
-        if params["state"] == "absent":
-            if have is not None:
+    info = dpif.get(dp)
+    warnings = []
+    if info is None:
+        if not check_mode or params["state"] == "absent":
+            dpif.require(dp)
+        # In check mode an earlier task may be about to create it: plan on an empty one.
+        warnings.append(missing_datapath_warning(dp))
+    have = dpif.port_by_name(dp, name) if info is not None else None
+    commands = []
+    after = have
+    if params["state"] == "absent":
+        if have is not None:
+            guard_vswitchd(dpif, info, force)
+            if have.port_no == 0:
+                raise DpifError(errno.EINVAL, "delete vport", "vport '%s'" % name,
+                                "this is the datapath's own port; delete the datapath instead")
+            commands.append("del-if %s %s" % (dp, name))
+            if not check_mode:
+                dpif.port_del(dp, name)
+            after = None
+    else:
+        if params.get("type") is None:
+            raise DpifError(errno.EINVAL, "check arguments", "vport '%s'" % name,
+                            "type is required when state is present")
+        want = PortRequest(name=name, type=params["type"], options=options,
+                           port_no=params.get("port_no"))
+        if have is None:
+            guard_netdev(want, force)
+            want = dpif.check_port_request(dp, want, dp_exists=info is not None)
+            if info is not None:
                 guard_vswitchd(dpif, info, force)
-                if have.port_no == 0:
-                    raise DpifError(errno.EINVAL, "delete vport", "vport '%s'" % name,
-                                    "this is the datapath's own port; delete the datapath instead")
-                commands.append("del-if %s %s" % (dp, name))
-                if not check_mode:
-                    dpif.port_del(dp, name)
-                after = None
+            commands.append(add_command(dp, want))
+            if check_mode:
+                after = PortInfo(name=name, port_no=want.port_no or 0, type=want.type,
+                                 options=want.options)
+            else:
+                after = dpif.port_add(dp, want)
         else:
-            if params.get("type") is None:
+            if have.port_no == 0:
                 raise DpifError(errno.EINVAL, "check arguments", "vport '%s'" % name,
-                                "type is required when state is present")
-            want = PortRequest(name=name, type=params["type"], options=options,
-                               port_no=params.get("port_no"))
-            if have is None:
+                                "this is the datapath's own port (port 0); it is managed with the datapath")
+            checked = dpif.check_port_request(dp, PortRequest(
+                name=name, type=want.type, options=want.options, port_no=None))
+            want.options = checked.options
+            diffs = differences(have, want, params.get("options") is not None)
+            if diffs:
+                if not params.get("recreate"):
+                    raise DpifError(errno.EEXIST, "modify vport", "vport '%s'" % name,
+                                    "%s; the kernel cannot change this in place; set recreate: true to "
+                                    "delete and re-create the port" % "; ".join(diffs))
+                if want.port_no is None:
+                    want.port_no = have.port_no  # keep the number flows refer to
                 guard_netdev(want, force)
-                want = dpif.check_port_request(dp, want, dp_exists=info is not None)
-                if info is not None:
-                    guard_vswitchd(dpif, info, force)
+                guard_vswitchd(dpif, info, force)
+                if want.port_no is not None and want.port_no != have.port_no:
+                    dpif.check_port_request(dp, want)
+                commands.append("del-if %s %s" % (dp, name))
                 commands.append(add_command(dp, want))
                 if check_mode:
-                    after = PortInfo(name=name, port_no=want.port_no or 0, type=want.type,
+                    after = PortInfo(name=name, port_no=want.port_no or have.port_no, type=want.type,
                                      options=want.options)
                 else:
-                    after = dpif.port_add(dp, want)
-            else:
-                if have.port_no == 0:
-                    raise DpifError(errno.EINVAL, "check arguments", "vport '%s'" % name,
-                                    "this is the datapath's own port (port 0); it is managed with the datapath")
-                checked = dpif.check_port_request(dp, PortRequest(
-                    name=name, type=want.type, options=want.options, port_no=None))
-                want.options = checked.options
-                diffs = differences(have, want, params.get("options") is not None)
-                if diffs:
-                    if not params.get("recreate"):
-                        raise DpifError(errno.EEXIST, "modify vport", "vport '%s'" % name,
-                                        "%s; the kernel cannot change this in place; set recreate: true to "
-                                        "delete and re-create the port" % "; ".join(diffs))
-                    if want.port_no is None:
-                        want.port_no = have.port_no  # keep the number flows refer to
-                    guard_netdev(want, force)
-                    guard_vswitchd(dpif, info, force)
-                    if want.port_no is not None and want.port_no != have.port_no:
-                        dpif.check_port_request(dp, want)
-                    commands.append("del-if %s %s" % (dp, name))
-                    commands.append(add_command(dp, want))
-                    if check_mode:
-                        after = PortInfo(name=name, port_no=want.port_no or have.port_no, type=want.type,
-                                         options=want.options)
-                    else:
-                        with lock.applying("re-create vport '%s'" % name):
-                            dpif.port_del(dp, name)
-                            after = dpif.port_add(dp, want)
-        result = {"changed": bool(commands), "commands": commands, "vport": vport_state(after),
-                  "warnings": warnings}
-        if diff:
-            result["diff"] = {"before": vport_state(have), "after": vport_state(after)}
-        return result
-    finally:
-        dpif.close()
-        lock.release()
+                    with lock.applying("re-create vport '%s'" % name) if lock is not None else nullcontext():
+                        dpif.port_del(dp, name)
+                        after = dpif.port_add(dp, want)
+    result = {"changed": bool(commands), "commands": commands, "vport": vport_state(after),
+              "warnings": warnings}
+    if diff:
+        result["diff"] = {"before": vport_state(have), "after": vport_state(after)}
+    return result

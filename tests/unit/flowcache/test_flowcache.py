@@ -6,7 +6,8 @@ import os
 from ansible_collections.dpif.ovs.plugins.module_utils import flowcache
 from ansible_collections.dpif.ovs.plugins.module_utils.privatestore import FrameReader, open_dir
 from ansible_collections.dpif.ovs.plugins.module_utils.odp import text as T
-from ansible_collections.dpif.ovs.plugins.module_utils.resources import flow as F
+from ansible_collections.dpif.ovs.plugins.module_utils.resources import flow_wanted as F
+from ansible_collections.dpif.ovs.plugins.module_utils.resources.flow_text import want_text
 
 LINES = [
     "in_port(1),eth(),eth_type(0x0800),ipv4(dst=10.0.0.1,frag=no) 2",
@@ -30,12 +31,12 @@ def _parsed(monkeypatch):
     def parse_flow(line, **kw):
         seen.append(line)
         return real(line, **kw)
-    monkeypatch.setattr(T, "parse_flow", parse_flow)      # resources.flow imports it where it parses
+    monkeypatch.setattr(T, "parse_flow", parse_flow)      # looked up on odp.text where it parses
     return seen
 
 
 def summary(wanted):
-    return [(w.ufid, w.key, w.mask, w.actions, F.want_text(w, None)) for w in wanted.flows]
+    return [(w.ufid, w.key, w.mask, w.actions, want_text(w, None)) for w in wanted.flows]
 
 
 def test_second_load_hits_and_equals_a_parse(tmp_path, monkeypatch):

@@ -12,7 +12,7 @@ import pytest
 
 from ansible_collections.dpif.ovs.plugins.module_utils import flowcache, privatestore
 from ansible_collections.dpif.ovs.plugins.module_utils import tablesnapshot as T
-from ansible_collections.dpif.ovs.plugins.module_utils.resources import flow as F
+from ansible_collections.dpif.ovs.plugins.module_utils.resources import flow_wanted as F
 
 LINES = [
     "in_port(1),eth(),eth_type(0x0800),ipv4(dst=10.0.0.1,frag=no) 2",

@@ -1,4 +1,4 @@
-"""Comparing an edited src with the kept one in place (resources.flow._changed_lines):
+"""Comparing an edited src with the kept one in place (resources.flow_snapshot._changed_lines):
 whenever it answers, it answers as comparing the two files' sets of lines would, except
 that a line repeating one the files share counts as added (run_from_snapshot then finds
 its flow listed twice and takes the full path, as it does for any repeated flow)."""
@@ -7,12 +7,13 @@ import random
 
 import pytest
 
-from ansible_collections.dpif.ovs.plugins.module_utils.resources import flow as F
+from ansible_collections.dpif.ovs.plugins.module_utils.resources import flow_snapshot as F
+from ansible_collections.dpif.ovs.plugins.module_utils.resources.flow_wanted import _raw_lines
 
 
 def by_sets(old: bytes, new: bytes):
     """(added, gone) flow lines as the set comparison of run_from_snapshot has them."""
-    new_raw, old_raw = F._raw_lines(new), F._raw_lines(old)
+    new_raw, old_raw = _raw_lines(new), _raw_lines(old)
     new_set, old_set = set(new_raw), set(old_raw)
     added = [(n, raw) for n, raw in enumerate(new_raw, 1) if raw not in old_set and F._is_flow_raw(raw)]
     gone = [(n, raw) for n, raw in enumerate(old_raw, 1) if raw not in new_set and F._is_flow_raw(raw)]
@@ -64,7 +65,7 @@ def test_agrees_with_the_set_comparison_whenever_it_answers():
             continue
         answered += 1
         added, gone, moved, differ = got
-        old_raw, new_raw = F._raw_lines(old), F._raw_lines(new)
+        old_raw, new_raw = _raw_lines(old), _raw_lines(new)
         shared = set(raw for n, raw in enumerate(new_raw[:len(old_raw)], 1) if n not in differ)
         repeats = [(n, raw) for n, raw in flows(added) if raw in shared]
         assert [a for a in flows(added) if a not in repeats] == by_sets(old, new)[0], (old, new)

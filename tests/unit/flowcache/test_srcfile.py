@@ -9,7 +9,7 @@ import pytest
 
 from ansible_collections.dpif.ovs.plugins.module_utils.errors import DpifError
 from ansible_collections.dpif.ovs.plugins.module_utils.odp.text import parse_flow
-from ansible_collections.dpif.ovs.plugins.module_utils.resources import flow as F
+from ansible_collections.dpif.ovs.plugins.module_utils.resources import flow_wanted as F
 from ansible_collections.dpif.ovs.plugins.module_utils.srcfile import MAX_LINE_BYTES, MAX_SRC_BYTES, read_src
 
 LINE = "in_port(1),eth(),eth_type(0x0800),ipv4(dst=10.0.0.1,frag=no) 2"

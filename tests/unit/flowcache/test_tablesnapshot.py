@@ -10,7 +10,8 @@ from ansible_collections.dpif.ovs.plugins.module_utils import tablesnapshot as T
 from ansible_collections.dpif.ovs.plugins.module_utils.odp import actions as A
 from ansible_collections.dpif.ovs.plugins.module_utils.odp import keys as K
 from ansible_collections.dpif.ovs.plugins.module_utils.odp.wire import CTX_ACTIONS, decode_attrs, encode_attrs
-from ansible_collections.dpif.ovs.plugins.module_utils.resources import flow as F
+from ansible_collections.dpif.ovs.plugins.module_utils.resources import flow_snapshot as F
+from ansible_collections.dpif.ovs.plugins.module_utils.resources.flow_wanted import load_wanted
 
 CONTEXT = (True, (("p1", 1),), False)
 TUNNEL = "in_port(3),eth(),eth_type(0x0800),ipv4(frag=no) set(tunnel(tun_id=0x5,dst=192.0.2.1,ttl=64,flags(key))),2"
@@ -21,7 +22,7 @@ def table_digest(actions_by_ufid):
 
 
 def _flows(*lines):
-    return F.load_wanted({"config": list(lines)}, None).flows
+    return load_wanted({"config": list(lines)}, None).flows
 
 
 def test_digest_ignores_order_and_sees_every_change():

@@ -14,7 +14,7 @@ import pytest
 from ansible_collections.dpif.ovs.plugins.module_utils.errors import DpifError
 from ansible_collections.dpif.ovs.plugins.module_utils.odp import line_templates as L
 from ansible_collections.dpif.ovs.plugins.module_utils.odp.text import parse_flow
-from ansible_collections.dpif.ovs.plugins.module_utils.resources.flow import Wanted
+from ansible_collections.dpif.ovs.plugins.module_utils.resources.flow_wanted import Wanted
 
 __metaclass__ = type
 

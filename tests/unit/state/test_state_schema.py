@@ -78,18 +78,27 @@ def test_generated_page_is_current():
     assert out.returncode == 0, out.stderr
 
 
-def test_restore_plan_order_and_flow_states():
+def test_restore_applies_the_document_as_the_role_does():
+    """The restore's parameters for ovs_datapaths' code: purge flags as the
+    document says (false when omitted), overridden only with
+    dpif_ovs_purge_datapaths, and never when one datapath is applied alone."""
+    from ansible_collections.dpif.ovs.plugins.module_utils.resources.host import flow_params
     doc = demo_doc()
     doc[ROOT].append({"name": "dp2", "purge_flows": True})
     doc[ROOT].append({"name": "dp3"})
-    steps = cli.plan_steps(doc)
-    kinds = [step[1] for step in steps]
-    assert kinds == ["datapath"] * 3 + ["vport"] * 5 + ["flow"] * 2
-    flows = [step[2] for step in steps if step[1] == "flow"]
-    assert flows[0]["state"] == "overridden" and flows[0]["src"] == "files/dp-demo.flows"
-    assert flows[1] == dict(flows[1], datapath="dp2", state="deleted", config=None)
-    doc[ROOT][0]["purge_flows"] = False
-    assert cli.flow_params(doc[ROOT][0])["state"] == "replaced"
+    params = cli.host_params(doc)
+    assert params["state"] == "merged"
+    assert [(e["name"], e["purge_ports"], e["purge_flows"]) for e in params["config"]] == [
+        ("dp-demo", True, True), ("dp2", False, True), ("dp3", False, False)]
+    doc[cli.PURGE_DATAPATHS] = True
+    assert cli.host_params(doc)["state"] == "overridden"
+    assert cli.host_params(doc, doc[ROOT][1:2])["state"] == "merged"
+    flows = flow_params(params["config"][0], True)
+    assert flows["state"] == "overridden" and flows["src"] == "files/dp-demo.flows"
+    assert flow_params(params["config"][0], False)["state"] == "replaced"
+    assert flow_params(params["config"][1], True) == dict(flow_params(params["config"][1], True),
+                                                          datapath="dp2", state="deleted", config=None)
+    assert flow_params(params["config"][2], False) is None
 
 
 def test_restore_points_flows_file_at_the_copy(tmp_path):
@@ -104,22 +113,24 @@ def test_restore_points_flows_file_at_the_copy(tmp_path):
     assert cli.main(["restore", str(tmp_path / "missing.json")]) == 2
 
 
-def test_restore_unit_verifies(tmp_path):
+@pytest.mark.parametrize("unit_name", ["dpif-ovs-restore.service", "dpif-ovs-watch.service"])
+def test_restore_unit_verifies(tmp_path, unit_name):
     import shutil
 
     import jinja2
     tool = shutil.which("systemd-analyze")
     if tool is None:
         pytest.skip("systemd-analyze is not installed")
-    with open(os.path.join(TOP, "roles", "hypervisor", "templates", "dpif-ovs-restore.service.j2")) as fh:
+    with open(os.path.join(TOP, "roles", "hypervisor", "templates", unit_name + ".j2")) as fh:
         text = jinja2.Template(fh.read()).render(
             ansible_managed="managed", dpif_ovs_state_dir="/var/lib/dpif-ovs",
             dpif_ovs_lib_dir="/usr/local/lib/dpif-ovs", dpif_ovs_restore_python=sys.executable)
-    unit = tmp_path / "dpif-ovs-restore.service"
+    unit = tmp_path / unit_name
     unit.write_text(text)
     out = subprocess.run([tool, "verify", str(unit)], capture_output=True, text=True, check=False)
-    assert out.returncode == 0 and "dpif-ovs-restore" not in out.stderr, out.stderr
-    assert "ExecStart=%s -m ansible_collections.dpif.ovs.plugins.module_utils.cli restore " % sys.executable in text
+    assert out.returncode == 0 and unit_name.split(".")[0] not in out.stderr, out.stderr
+    command = "restore" if "restore" in unit_name else "watch"
+    assert "ExecStart=%s -m ansible_collections.dpif.ovs.plugins.module_utils.cli %s " % (sys.executable, command) in text
 
 
 def test_restore_refuses_what_others_could_have_written(tmp_path):

@@ -98,6 +98,10 @@ GENL_ID_CTRL = 0x10
 CTRL_CMD_GETFAMILY = 3
 CTRL_ATTR_FAMILY_ID = 1
 CTRL_ATTR_FAMILY_NAME = 2
+CTRL_ATTR_MCAST_GROUPS = 7     # a nest holding one nest per multicast group:
+CTRL_ATTR_MCAST_GRP_NAME = 1   # its name (string)
+CTRL_ATTR_MCAST_GRP_ID = 2     # its id (u32), the number to join
+NETLINK_ADD_MEMBERSHIP = 1     # setsockopt(SOL_NETLINK, ...): join a multicast group by number
 
 # Extended-ack attributes after an error (enum nlmsgerr_attrs).
 NLMSGERR_ATTR_MSG = 1           # string
@@ -364,6 +368,72 @@ def resolve_family(name: str) -> int:
             if attr_type == CTRL_ATTR_FAMILY_ID:
                 return _U16.unpack_from(value)[0]
     raise DpifError(errno.EPROTO, "open", obj, "nlctrl did not answer with a family id")
+
+
+def decode_multicast_groups(attrs) -> Dict[str, int]:
+    """Group name -> group id, from the attributes of nlctrl's answer to
+    CTRL_CMD_GETFAMILY (what follows its genlmsghdr): the
+    CTRL_ATTR_MCAST_GROUPS nest holds one nest per group, each with a
+    CTRL_ATTR_MCAST_GRP_NAME and a CTRL_ATTR_MCAST_GRP_ID. Empty when the
+    family has no group."""
+    groups = {}
+    for attr_type, nest in iter_nlas(attrs):
+        if attr_type != CTRL_ATTR_MCAST_GROUPS:
+            continue
+        for _position, group in iter_nlas(nest):
+            fields = dict(iter_nlas(group))
+            name, group_id = fields.get(CTRL_ATTR_MCAST_GRP_NAME), fields.get(CTRL_ATTR_MCAST_GRP_ID)
+            if name is not None and group_id is not None and len(group_id) >= 4:
+                groups[bytes(name).split(b"\0", 1)[0].decode("ascii", "replace")] = _U32.unpack_from(group_id)[0]
+    return groups
+
+
+def multicast_groups(name: str) -> Dict[str, int]:
+    """The multicast groups of generic netlink family ``name``, name -> id
+    (the id is what :func:`join_group` takes), asked of nlctrl as
+    :func:`resolve_family` asks for the family's id.
+
+    DpifError ENOENT, op "open", when the family is not registered (for the
+    OVS families: the openvswitch kernel module is not loaded, said in those
+    words); the errno of the socket or of nlctrl otherwise."""
+    obj = "family '%s'" % name
+    payload = nla(CTRL_ATTR_FAMILY_NAME, name.encode("ascii") + b"\0")
+    request = NLHDR.pack(20 + len(payload), GENL_ID_CTRL, NLM_F_REQUEST, 1, 0) + \
+        bytes((CTRL_CMD_GETFAMILY, 1, 0, 0)) + payload
+    try:
+        with socket.socket(socket.AF_NETLINK, socket.SOCK_RAW, NETLINK_GENERIC) as sock:
+            sock.bind((0, 0))
+            sock.send(request)
+            data = sock.recv(RECV_SIZE)
+    except OSError as exc:
+        raise DpifError(exc.errno or errno.EIO, "open", obj) from None
+    length, mtype = NLHDR.unpack_from(data)[:2] if len(data) >= 16 else (0, 0)
+    if mtype == NLMSG_ERROR and length >= 20:
+        code = -_I32.unpack_from(data, 16)[0]
+        raise module_not_loaded(name) if code == errno.ENOENT else DpifError(code or errno.EPROTO, "open", obj)
+    if mtype != GENL_ID_CTRL:
+        raise DpifError(errno.EPROTO, "open", obj, "nlctrl did not answer with the family's description")
+    return decode_multicast_groups(memoryview(data)[20:min(length, len(data))])
+
+
+def join_group(sock: socket.socket, group_id: int, obj: str) -> None:
+    """Make the netlink socket ``sock`` receive multicast group
+    ``group_id`` of its protocol (NETLINK_ADD_MEMBERSHIP): an id from
+    :func:`multicast_groups` for generic netlink, an RTNLGRP_* number for
+    rtnetlink.
+
+    Join a socket that only listens: a notification carries the sequence
+    number of the request that caused it, in another process perhaps, so
+    :class:`GenlSocket`'s reply matching could take it for an answer.
+
+    DpifError, op "open" on ``obj``, with the errno of setsockopt: EINVAL
+    for a group the protocol does not have, EPERM for one reserved to
+    CAP_NET_ADMIN."""
+    try:
+        sock.setsockopt(SOL_NETLINK, NETLINK_ADD_MEMBERSHIP, group_id)
+    except OSError as exc:
+        raise DpifError(exc.errno or errno.EIO, "open", obj,
+                        "cannot join multicast group %d: %s" % (group_id, exc.strerror)) from None
 
 
 class GenlSocket:

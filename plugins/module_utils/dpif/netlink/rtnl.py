@@ -40,6 +40,9 @@ from ansible_collections.dpif.ovs.plugins.module_utils.dpif.netlink.genl import 
 
 NETLINK_ROUTE = 0
 RTM_NEWLINK, RTM_GETLINK = 16, 18
+RTM_DELLINK = 17
+#: The multicast group of link notifications (RTM_NEWLINK, RTM_DELLINK), for genl.join_group.
+RTNLGRP_LINK = 1
 RTM_NEWADDR, RTM_GETADDR = 20, 22
 RTM_NEWROUTE, RTM_GETROUTE = 24, 26
 

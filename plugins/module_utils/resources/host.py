@@ -1,0 +1,512 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, dpif.ovs contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""``ovs_datapaths``: a whole host's datapaths, vports and flows in one transaction.
+
+The host's document (the role's ``dpif_ovs_datapaths``, one JSON Schema:
+:mod:`..state_schema`) is applied in the order the kernel needs:
+
+1. datapaths to delete (``overridden``: those not listed; ``deleted``);
+2. listed datapaths created, or their features corrected;
+3. vports to delete (a datapath's unlisted ports, when purged), so that a
+   netdev or a port number they held is free for what follows;
+4. listed vports created (or re-created, with ``recreate``);
+5. each listed datapath's flow table.
+
+Each step is the per-object resource's own code (``datapath.run_on``,
+``vport.run_on``, ``flow.run_on``), run on one open kernel connection while
+this run holds the lock of every datapath it reads or changes (taken in name
+order, so two runs never wait for each other's).
+
+All or nothing: every step that changed the kernel leaves a way to undo
+itself (:class:`Undo`). When a step fails, the steps done are undone in
+reverse (ports removed or re-created with their old numbers and options,
+flows restored, a created datapath deleted, a deleted one re-created with its
+ports and flows), and the failure is raised with the step's own error; an
+undo that fails is listed apart (``rollback_failures``). After a run that
+changed something the whole plan is made again, read-only: anything it
+would still change is an error saying what differs (and the run is undone).
+
+Which ports and flows are purged, per state:
+
+==========  ================================================================
+merged      listed objects are created or corrected; a datapath's unlisted
+            ports and flows go only when its entry sets ``purge_ports`` or
+            ``purge_flows``
+replaced    each listed datapath becomes its entry: ``purge_ports`` and
+            ``purge_flows`` default to true (an entry may set them false)
+overridden  as replaced, and datapaths not listed are deleted (except one a
+            running ovs-vswitchd owns: that is left, with a warning)
+deleted     the listed datapaths are deleted; every datapath when none is
+            listed (again except ovs-vswitchd's)
+==========  ================================================================
+
+A netdev vport marked ``optional`` whose device does not exist yet is
+*pending*: it is not an error, the flows that name it are held back, and the
+result lists both; ``cli watch`` attaches it when the device appears.
+"""
+
+from __future__ import absolute_import, annotations, division, print_function
+
+__metaclass__ = type
+
+import difflib
+import errno
+import re
+import socket
+from dataclasses import dataclass, field
+from typing import Callable, Dict, List, Optional
+
+from ansible_collections.dpif.ovs.plugins.module_utils.datapath_lock import DatapathLock
+from ansible_collections.dpif.ovs.plugins.module_utils.dpif.frontend import Dpif, feature_bits, port_summary
+from ansible_collections.dpif.ovs.plugins.module_utils.dpif.provider import FlowPut, PortRequest
+from ansible_collections.dpif.ovs.plugins.module_utils.errors import DpifError
+from ansible_collections.dpif.ovs.plugins.module_utils.resources import datapath as datapath_resource
+from ansible_collections.dpif.ovs.plugins.module_utils.resources import flow as flow_resource
+from ansible_collections.dpif.ovs.plugins.module_utils.resources import vport as vport_resource
+from ansible_collections.dpif.ovs.plugins.module_utils.resources.datapath import datapath_state
+from ansible_collections.dpif.ovs.plugins.module_utils.resources.flow_apply import undo_applied
+from ansible_collections.dpif.ovs.plugins.module_utils.resources.flow_table import read_table
+from ansible_collections.dpif.ovs.plugins.module_utils.resources.host_document import (
+    check_document,
+    flows_held_back,
+    gathered_document,
+)
+from ansible_collections.dpif.ovs.plugins.module_utils.resources.planned import missing_datapath_warning
+
+STATES = ("merged", "replaced", "overridden", "deleted", "gathered", "rendered", "parsed")
+#: The check-mode warning of a flow step naming ports an earlier step only plans (PlannedPorts.warnings).
+_PLANNED_PORTS = re.compile(r"^(.*) (?:is not a port|are not ports) of datapath '(.*)' yet; planning as if")
+
+
+@dataclass
+class Undo:
+    """What reverts one step that changed the kernel."""
+
+    label: str                          # "vport dp0/vx0", as failures name the step
+    revert: Callable[[], List[str]]     # returns what it could not revert, in words
+
+
+@dataclass
+class DatapathResult:
+    """One datapath's share of the result."""
+
+    name: str
+    commands: List[str] = field(default_factory=list)
+    ports: Dict[str, int] = field(default_factory=lambda: {"add": 0, "delete": 0, "recreate": 0})
+    flows: Dict[str, int] = field(default_factory=dict)
+    pending: List[dict] = field(default_factory=list)
+    # What the run leaves, for the diff: the datapath's state (datapath_state) when
+    # this run sets it, whether it deletes it, and each port it sets (None: deleted).
+    datapath_after: Optional[dict] = None
+    deleted: bool = False
+    ports_after: Dict[str, Optional[dict]] = field(default_factory=dict)
+    flow_diff: str = ""
+
+    def as_dict(self) -> dict:
+        out = {"changed": bool(self.commands), "commands": self.commands, "ports": self.ports,
+               "flows": self.flows}
+        if self.pending:
+            out["pending"] = self.pending
+        return out
+
+
+class Transaction:
+    """One run over the host: the steps, their undos, the per-datapath results."""
+
+    def __init__(self, dpif: Dpif, locks: Dict[str, DatapathLock], check_mode: bool):
+        self.dpif = dpif
+        self.locks = locks
+        self.check_mode = check_mode
+        self.undos: List[Undo] = []
+        self.results: Dict[str, DatapathResult] = {}
+        self.warnings: List[str] = []
+        self.created: set = set()           # datapaths this run creates (or, in check mode, would)
+        self.ports_added: Dict[str, set] = {}
+
+    def result_of(self, dp: str) -> DatapathResult:
+        if dp not in self.results:
+            self.results[dp] = DatapathResult(dp)
+        return self.results[dp]
+
+    def step(self, label: str, fn: Callable[[], Optional[dict]]) -> Optional[dict]:
+        """Run one resource step; a failure names the step."""
+        try:
+            return fn()
+        except DpifError as exc:
+            exc.extra.setdefault("step", label)
+            raise
+
+    def undo(self) -> List[dict]:
+        """Undo the steps done, last first; what could not be undone."""
+        failures = []
+        while self.undos:
+            undo = self.undos.pop()
+            try:
+                problems = undo.revert()
+            except DpifError as exc:
+                problems = [str(exc)]
+            failures.extend({"step": undo.label, "msg": problem} for problem in problems)
+        return failures
+
+    # -- datapaths ----------------------------------------------------------
+
+    def delete_datapath(self, name: str, force: bool, listed: bool) -> None:
+        """Delete a datapath, keeping what re-creates it (features, ports, flows)."""
+        dpif = self.dpif
+        info = dpif.get(name)
+        if info is None:
+            return
+        if name not in self.locks:      # made by another tool while this run started
+            self.warnings.append("datapath '%s' appeared while this run started; it is left as it is" % name)
+            return
+        result = self.result_of(name)
+        ports = [p for p in dpif.ports(name) if p.port_no != 0]
+        if not force:
+            owner = datapath_resource.vswitchd_owner_of(dpif, info)
+            if owner:
+                if not listed:      # not ours: overridden and deleted-all leave it
+                    self.warnings.append("datapath '%s' is left as it is: %s" % (name, owner))
+                    return
+                datapath_resource.guard_vswitchd(dpif, info, force)
+        table = read_table(dpif, name, None) if not self.check_mode else {}
+        result.commands.append("del-dp %s" % name)
+        result.deleted = True
+        if self.check_mode:
+            return
+        with self.locks[name].applying("delete datapath"):
+            dpif.destroy(name)
+
+        def revert() -> List[str]:
+            dpif.create(name, info.user_features, info.masks_cache_size)
+            problems = []
+            for port in sorted(ports, key=lambda p: p.port_no):
+                try:
+                    dpif.port_add(name, PortRequest(port.name, port.type, dict(port.options), port.port_no))
+                except DpifError as exc:
+                    problems.append(str(exc))
+            puts = [FlowPut(key=h.key, mask=h.mask, actions=h.actions, ufid=h.kernel_ufid) for h in table.values()]
+            problems.extend(str(err) for _i, err in dpif.operate(name, puts))
+            return problems
+
+        self.undos.append(Undo("datapath %s" % name, revert))
+
+    def ensure_datapath(self, entry: dict) -> None:
+        name = entry["name"]
+        params = {"name": name, "state": "present", "masks_cache_size": entry.get("masks_cache_size"),
+                  "user_features": entry.get("user_features"), "force": entry.get("force", False)}
+        out = self.step("datapath %s" % name, lambda: datapath_resource.run_on(
+            self.dpif, self.locks[name], params, self.check_mode, True))
+        result = self.result_of(name)
+        result.commands.extend(out["commands"])
+        self.warnings.extend(out.get("warnings") or [])
+        before, after = out["diff"]["before"], out["diff"]["after"]
+        result.datapath_after = after
+        if not before:
+            self.created.add(name)
+        if not out["changed"] or self.check_mode:
+            return
+        dpif = self.dpif
+        if not before:
+            self.undos.append(Undo("datapath %s" % name, lambda: _quietly(dpif.destroy, name)))
+        else:
+            bits = feature_bits(before["user_features"])
+            cache = before["masks_cache_size"] if before["masks_cache_size"] != after["masks_cache_size"] else None
+            self.undos.append(Undo("datapath %s" % name, lambda: _quietly(dpif.set_features, name, bits, cache)))
+
+    # -- vports -------------------------------------------------------------
+
+    def delete_unlisted_ports(self, entry: dict) -> None:
+        name = entry["name"]
+        if name in self.created or self.dpif.get(name) is None:
+            return
+        listed = set(vp["name"] for vp in entry.get("vports") or [])
+        for port in self.dpif.ports(name):
+            if port.port_no != 0 and port.name not in listed:
+                self.vport(entry, {"datapath": name, "name": port.name, "state": "absent",
+                                   "force": entry.get("force", False)})
+
+    def ensure_port(self, entry: dict, vp: dict) -> None:
+        name = entry["name"]
+        if vp.get("optional") and vp["type"] == "netdev" and not _device_exists(vp["name"]) \
+                and (name in self.created or self.dpif.port_by_name(name, vp["name"]) is None):
+            self.result_of(name).pending.append({"vport": vp["name"], "port_no": vp.get("port_no"), "flows": 0})
+            return
+        self.vport(entry, {"datapath": name, "name": vp["name"], "type": vp["type"], "state": "present",
+                           "port_no": vp.get("port_no"), "options": vp.get("options"),
+                           "recreate": vp.get("recreate", False), "force": entry.get("force", False)})
+
+    def vport(self, entry: dict, params: dict) -> None:
+        dp, port = params["datapath"], params["name"]
+        out = self.step("vport %s/%s" % (dp, port), lambda: vport_resource.run_on(
+            self.dpif, self.locks[dp], params, self.check_mode, True))
+        result = self.result_of(dp)
+        result.commands.extend(out["commands"])
+        self.warnings.extend(w for w in out.get("warnings") or [] if not self._planned(w))
+        before, after = out["diff"]["before"], out["diff"]["after"]
+        if not out["changed"]:
+            return
+        result.ports_after[port] = after or None
+        if not before:
+            result.ports["add"] += 1
+            self.ports_added.setdefault(dp, set()).add(port)
+        elif not after:
+            result.ports["delete"] += 1
+        else:
+            result.ports["recreate"] += 1
+        if self.check_mode:
+            return
+        dpif = self.dpif
+
+        def revert() -> List[str]:
+            if after:
+                _quietly(dpif.port_del, dp, port)
+            if before:
+                dpif.port_add(dp, PortRequest(before["name"], before["type"], dict(before["options"]),
+                                              before["port_no"]))
+            return []
+
+        self.undos.append(Undo("vport %s/%s" % (dp, port), revert))
+
+    # -- flows --------------------------------------------------------------
+
+    def flows(self, entry: dict, state: str) -> None:
+        name = entry["name"]
+        purge = entry.get("purge_flows", state in ("replaced", "overridden"))
+        params = flow_params(entry, purge)
+        result = self.result_of(name)
+        if params is None:
+            return
+        if result.pending:
+            params = self.hold_back(entry, params, result)
+        applied: list = []
+        out = self.step("flows %s" % name, lambda: flow_resource.run_on(
+            self.dpif, self.locks[name], params, self.check_mode, True, applied=applied))
+        result.flows = out["counts"]
+        result.commands.extend(_with_datapath(command, name) for command in out["commands"])
+        result.flow_diff = out.get("diff", {}).get("prepared", "")
+        self.warnings.extend(w for w in out.get("warnings") or [] if not self._planned(w))
+        if applied:
+            dpif = self.dpif
+            self.undos.append(Undo("flows %s" % name, lambda: [str(e) for e in undo_applied(dpif, name, applied)]))
+
+    def hold_back(self, entry: dict, params: dict, result: DatapathResult) -> dict:
+        """The flow parameters without the flows that name a pending port
+        (read whole: a flows_file is then applied as a list)."""
+        name = entry["name"]
+        pending = dict((p["vport"], p) for p in result.pending)
+        exists = self.dpif.get(name) is not None      # in check mode a created one is only planned
+        numbers = dict((p.name, p.port_no) for p in self.dpif.ports(name)) if exists else {}
+        for vp in entry.get("vports") or []:
+            numbers.setdefault(vp["name"], vp.get("port_no") or 0)
+        kept, held = flows_held_back(params, numbers, set(pending))
+        for port, count in held.items():
+            pending[port]["flows"] = count
+        return dict(params, config=kept or None, src=None,
+                    state=params["state"] if kept or params["state"] != "replaced" else "merged")
+
+    def _planned(self, warning: str) -> bool:
+        """Whether a check-mode warning only says what this plan creates first."""
+        for dp in self.created:
+            if warning == missing_datapath_warning(dp):
+                return True
+        match = _PLANNED_PORTS.match(warning)
+        if match and match.group(2) in self.ports_added:
+            names = set(re.findall(r"'([^']*)'", match.group(1)))
+            return names <= self.ports_added[match.group(2)]
+        return False
+
+    # -- the whole host -----------------------------------------------------
+
+    def apply(self, config: List[dict], state: str) -> None:
+        listed = dict((entry["name"], entry) for entry in config)
+        if state == "overridden":
+            for info in self.dpif.enumerate():
+                if info.name not in listed:
+                    self.step("datapath %s" % info.name,
+                              lambda name=info.name: self.delete_datapath(name, False, listed=False))
+        if state == "deleted":
+            names = list(listed) or [info.name for info in self.dpif.enumerate()]
+            for name in names:
+                force = listed.get(name, {}).get("force", False)
+                self.step("datapath %s" % name,
+                          lambda name=name, force=force: self.delete_datapath(name, force, listed=bool(listed)))
+            return
+        for entry in config:
+            self.ensure_datapath(entry)
+        for entry in config:
+            if entry.get("purge_ports", state in ("replaced", "overridden")):
+                self.delete_unlisted_ports(entry)
+        for entry in config:
+            for vp in entry.get("vports") or []:
+                self.ensure_port(entry, vp)
+        for entry in config:
+            self.flows(entry, state)
+
+
+def flow_params(entry: dict, purge: bool) -> Optional[dict]:
+    """The flow step's parameters for a datapath entry; None when its flows are not managed."""
+    config = entry.get("flows") or []
+    src = entry.get("flows_file")
+    base = {"datapath": entry["name"], "clear_stats": False, "names": True, "fix": True, "running_config": None,
+            "cache": True}
+    if config or src:
+        return dict(base, config=config or None, src=src, state="overridden" if purge else "replaced")
+    if purge:
+        return dict(base, config=None, src=None, state="deleted")     # nothing listed: an empty table
+    return None
+
+
+def describe(state: Optional[dict], ports: Dict[str, dict]) -> List[str]:
+    """A datapath (as ``datapath_state`` gives it) and its ports (by name,
+    as ``port_summary`` gives them) as lines, for the diff; [] when absent."""
+    if not state:
+        return []
+    lines = ["datapath %s: masks_cache_size=%s user_features=%s" % (
+        state["name"], state.get("masks_cache_size"), ",".join(state.get("user_features") or []) or "none")]
+    for port in sorted(ports.values(), key=lambda p: (p["port_no"] or 0x10000, p["name"])):
+        if port["port_no"] == 0 and port["name"] == state["name"]:
+            continue
+        options = ",".join("%s=%s" % (k, ",".join(v) if isinstance(v, list) else v)
+                           for k, v in sorted(port["options"].items()))
+        number = port["port_no"] or "(the kernel's choice)"
+        lines.append("port %s: %s (%s%s)" % (number, port["name"], port["type"], ": " + options if options else ""))
+    return lines
+
+
+def _with_datapath(command: str, dp: str) -> str:
+    """``add-flow FLOW`` -> ``add-flow DP FLOW`` (ovs-dpctl's words with the datapath named)."""
+    verb, _sep, rest = command.partition(" ")
+    if verb in ("add-flow", "mod-flow", "del-flow") and not rest.startswith("..."):
+        if rest.startswith("--clear "):
+            return "%s --clear %s %s" % (verb, dp, rest[len("--clear "):])
+        return "%s %s %s" % (verb, dp, rest)
+    return command
+
+
+def _device_exists(name: str) -> bool:
+    try:
+        socket.if_nametoindex(name)
+        return True
+    except OSError:
+        return False
+
+
+def _quietly(fn, *args) -> List[str]:
+    fn(*args)
+    return []
+
+
+def _kernel_states(dpif: Dpif, names: List[str]) -> Dict[str, tuple]:
+    """Each datapath's state and ports, as the diff compares them."""
+    out = {}
+    for name in names:
+        info = dpif.get(name)
+        if info is not None:
+            out[name] = (datapath_state(info), dict((p.name, port_summary(p)) for p in dpif.ports(name)))
+    return out
+
+
+def run(params: dict, check_mode: bool, diff: bool) -> dict:
+    state = params["state"]
+    if state in ("rendered", "parsed"):
+        from ansible_collections.dpif.ovs.plugins.module_utils.resources.host_offline import run_offline
+        return run_offline(params)
+    if params.get("config") is None and state in ("merged", "replaced", "overridden"):
+        raise DpifError(errno.EINVAL, "check arguments", "config",
+                        "state %s needs config (an empty list with state overridden deletes every datapath)" % state)
+    config = params.get("config") or []
+    if state != "gathered":
+        check_document(config, state)
+    dpif = Dpif.open_system()
+    locks: Dict[str, DatapathLock] = {}
+    try:
+        if state == "gathered":
+            return {"changed": False, "gathered": gathered_document(dpif)}
+        names = set(entry["name"] for entry in config)
+        if state == "overridden" or (state == "deleted" and not config):
+            names.update(info.name for info in dpif.enumerate())
+        for name in sorted(names):
+            locks[name] = DatapathLock(name, "ovs_datapaths state %s" % state, check_mode)
+            locks[name].acquire()
+        notes = [note for lock in locks.values() for note in lock.notes()]
+        return _transact(dpif, locks, config, state, check_mode, diff, notes)
+    finally:
+        dpif.close()
+        for lock in locks.values():
+            lock.release()
+
+
+def _transact(dpif: Dpif, locks: Dict[str, DatapathLock], config: List[dict], state: str,
+              check_mode: bool, diff: bool, notes: List[str]) -> dict:
+    before = _kernel_states(dpif, sorted(locks)) if diff else {}
+    work = Transaction(dpif, locks, check_mode)
+    try:
+        work.apply(config, state)
+        changed = any(r.commands for r in work.results.values())
+        if changed and not check_mode:
+            verify(dpif, locks, config, state)
+    except DpifError as exc:
+        if check_mode:
+            raise
+        failures = work.undo()
+        if failures:
+            exc.detail += ("; undoing the steps done before it failed for %d of them: the host is partly "
+                           "changed; run the task again to converge" % len(failures))
+            exc.extra["rollback_failures"] = failures
+        else:
+            exc.detail += "; the steps done before it were undone, so the host is as it was"
+        raise
+    results = work.results
+    pending = [dict(p, datapath=dp) for dp, r in sorted(results.items()) for p in r.pending]
+    warnings = notes + work.warnings
+    if pending:
+        warnings.append("%s: the device does not exist yet; the port is pending, with the flows that name it "
+                        "(the watch service attaches it when the device appears)"
+                        % ", ".join("vport %s/%s" % (p["datapath"], p["vport"]) for p in pending))
+    commands = [command for _dp, r in sorted(results.items()) for command in r.commands]
+    out = {"changed": bool(commands), "commands": commands,
+           "datapaths": dict((dp, r.as_dict()) for dp, r in sorted(results.items())),
+           "pending": pending, "warnings": warnings}
+    if diff:
+        out["diff"] = {"prepared": _diff_text(before, results)}
+    return out
+
+
+def verify(dpif: Dpif, locks: Dict[str, DatapathLock], config: List[dict], state: str) -> None:
+    """Plan the document again, read-only: a change it would still make is
+    an error (EIO) saying what differs."""
+    again = Transaction(dpif, locks, True)
+    again.apply(config, state)
+    left = [command for _dp, r in sorted(again.results.items()) for command in r.commands]
+    if left:
+        raise DpifError(errno.EIO, "verify", "host",
+                        "after applying, the kernel differs from the plan; it would still take: %s"
+                        % "; ".join(left[:10]) + (" ... and %d more" % (len(left) - 10) if len(left) > 10 else ""))
+
+
+def _diff_text(before: Dict[str, tuple], results: Dict[str, DatapathResult]) -> str:
+    """Per datapath: its attributes and ports before and after (the run's
+    own account of what it set: the same in check mode and in a real run),
+    then its flow table's diff."""
+    out = []
+    for dp in sorted(set(before) | set(results)):
+        state, ports = before.get(dp, (None, {}))
+        old = describe(state, ports)
+        result = results.get(dp)
+        if result is None:
+            continue
+        if result.deleted:
+            new = []
+        else:
+            ports = dict(ports)
+            for name, port in result.ports_after.items():
+                if port is None:
+                    ports.pop(name, None)
+                else:
+                    ports[name] = port
+            new = describe(result.datapath_after or state, ports)
+        text = "".join(difflib.unified_diff([line + "\n" for line in old], [line + "\n" for line in new],
+                                            "%s (before)" % dp, "%s (after)" % dp, n=1))
+        out.append(text + result.flow_diff)
+    return "".join(out)
