@@ -120,7 +120,7 @@ def _apply_once(host, params: dict, label: str, check_mode: bool, out, err) -> b
         step = exc.extra.get("step")
         err.write("%s: FAILED%s: %s\n" % (label, " at %s" % step if step else "", exc))
         for failure in exc.extra.get("rollback_failures") or []:
-            err.write("%s: undo of %s failed: %s\n" % (label, failure["step"], failure["msg"]))
+            err.write("%s: undo of %s failed: %s\n" % (label, failure.get("step", step), failure.get("msg")))
         return False
     except Exception as exc:    # a bug: said, with its traceback
         bug = InternalError(exc, "applying %s" % label, report=REPORT)
@@ -199,10 +199,18 @@ def main(argv=None) -> int:
         sys.stderr.write("dpif-ovs %s: %s\n%s" % (args.command, bug, bug.traceback))
         return 2
     if args.command == "watch":
-        return watch(args.state_file)
+        try:
+            return watch(args.state_file)
+        except (OSError, ValueError, DpifError) as exc:
+            sys.stderr.write("dpif-ovs watch: %s\n" % exc)
+            return 2
+        except Exception as exc:    # a bug: said, with its traceback
+            bug = InternalError(exc, "watching %s" % args.state_file, report=REPORT)
+            sys.stderr.write("dpif-ovs watch: %s\n%s" % (bug, bug.traceback))
+            return 2
     failures = apply(doc, check_mode=args.command == "check")
     if failures:
-        sys.stderr.write("dpif-ovs %s: %d step(s) failed\n" % (args.command, failures))
+        sys.stderr.write("dpif-ovs %s: %d datapath(s) could not be applied\n" % (args.command, failures))
         return 1
     return 0
 

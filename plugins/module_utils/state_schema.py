@@ -44,6 +44,7 @@ from ansible_collections.dpif.ovs.plugins.module_utils.odp.model import canonica
 from ansible_collections.dpif.ovs.plugins.module_utils.odp.rules import validate as validate_flow
 from ansible_collections.dpif.ovs.plugins.module_utils.odp.structured import FLOW_SCHEMA, flow_from_struct
 from ansible_collections.dpif.ovs.plugins.module_utils.odp.text import parse_flow
+from ansible_collections.dpif.ovs.plugins.module_utils.resources.planned import with_stand_ins
 
 try:
     import jsonschema
@@ -327,12 +328,8 @@ def _semantic_errors(doc, skip) -> List[tuple]:
         numbers = {}
         found += _vport_errors(dp, at, names, numbers)
         # Ports without a number get one from the kernel; a stand-in is enough to parse.
-        spare = iter(range(65279, 0, -1))
-        port_numbers = {}
-        for name, no in names.items():
-            if no is None:
-                no = next(n for n in spare if n not in numbers)
-            port_numbers[name] = no
+        port_numbers = with_stand_ins(dict((name, no) for name, no in names.items() if no is not None),
+                                      [name for name, no in names.items() if no is None])
         found += _flow_errors(dp, at, port_numbers)
     return found
 

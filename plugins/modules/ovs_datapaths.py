@@ -52,7 +52,8 @@ options:
         true (an entry may set them false). Datapaths not listed are left alone.
       - C(overridden) is C(replaced), and also deletes every datapath not listed, except one a running
         ovs-vswitchd owns (left with a warning).
-      - C(deleted) deletes the listed datapaths, or every datapath (but ovs-vswitchd's) when I(config) is empty.
+      - C(deleted) deletes the listed datapaths, or every datapath (but ovs-vswitchd's) when I(config) is an empty
+        list. Every state but C(gathered) and C(parsed) needs I(config).
       - C(gathered) returns the host as a document (vports by name, flows as ovs-dpctl text with port names);
         applied with C(overridden), it changes nothing. It imports a host set up by hand with ovs-dpctl.
       - C(rendered) returns the ovs-dpctl commands that build I(config) on an empty host, without the kernel.

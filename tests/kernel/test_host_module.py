@@ -244,3 +244,54 @@ def test_bad_documents_are_refused_before_the_kernel(run_module):
     res = run_module("ovs_datapaths", {"config": [{"name": "x", "vports": []}], "state": "deleted"})
     assert res["failed"] and "give only name" in res["msg"]
     assert json.dumps(res)      # plain data
+
+
+def test_check_mode_reuses_the_number_of_a_port_it_purges(apply_host, run_module, new_name, dpctl):
+    """A purged port's number given to a new port: check mode plans it as
+    the real run does (the number is free by the time the new port is added)."""
+    dp = new_name("hn")
+    run_module("ovs_datapaths", {"config": [{"name": dp, "vports": [{"name": dp + "-o", "type": "internal",
+                                                                       "port_no": 5}]}]})
+    done = apply_host([{"name": dp, "purge_ports": True,
+                        "vports": [{"name": dp + "-n", "type": "internal", "port_no": 5}]}])
+    assert done["commands"] == ["del-if %s %s-o" % (dp, dp), "add-if %s %s-n,type=internal,port_no=5" % (dp, dp)]
+    assert "port 5: %s-n (internal)" % dp in ports(dpctl, dp)
+
+
+def test_every_flow_held_back(run_module, new_name, dpctl):
+    """All of a datapath's flows name a pending port: nothing to install
+    (merged), or an empty table (purge_flows)."""
+    dp = new_name("hb")
+    tap = dp + "t"
+    entry = {"name": dp, "vports": [{"name": tap, "type": "netdev", "port_no": 3, "optional": True}],
+             "flows": ["in_port(%s),eth(),eth_type(0x0806),arp() 0" % tap, "in_port(0),eth(),eth_type(0x0806),arp() %s" % tap]}
+    for purge in (False, True):
+        for check in (True, False):
+            res = run_module("ovs_datapaths", {"config": [dict(entry, purge_flows=purge)]}, check=check)
+            assert not res.get("failed"), res
+            assert res["pending"] == [{"datapath": dp, "vport": tap, "port_no": 3, "flows": 2}]
+        assert flows(dpctl, dp) == []
+
+
+def test_a_recreate_the_kernel_refuses_puts_the_old_port_back(run_module, new_name, dpctl):
+    """recreate deletes the port, then the kernel refuses the new one (its
+    UDP port is another tunnel's): the old port is put back as it was, and
+    so is the rest of the host."""
+    dp = new_name("hc")
+    setup = [{"name": dp, "vports": [
+        {"name": dp + "-a", "type": "vxlan", "port_no": 5, "options": {"dst_port": 4791}},
+        {"name": dp + "-b", "type": "vxlan", "port_no": 6, "options": {"dst_port": 4792}}]}]
+    run_module("ovs_datapaths", {"config": setup})
+    before = kernel_view(dpctl, [dp])
+    gathered = [e for e in run_module("ovs_datapaths", {"state": "gathered"})["gathered"] if e["name"] == dp]
+    assert gathered[0]["vports"][0]["options"] == {"dst_port": 4791}   # ovs-dpctl show does not print it
+    change = [{"name": dp, "vports": [
+        {"name": dp + "-i", "type": "internal", "port_no": 2},
+        {"name": dp + "-a", "type": "vxlan", "port_no": 5, "options": {"dst_port": 4792}, "recreate": True},
+        {"name": dp + "-b", "type": "vxlan", "port_no": 6, "options": {"dst_port": 4792}}]}]
+    res = run_module("ovs_datapaths", {"config": change})
+    assert res.get("failed") and res["step"] == "vport %s/%s-a" % (dp, dp), res
+    assert "the old port was put back as it was" in res["msg"]
+    assert "so the host is as it was" in res["msg"]
+    assert kernel_view(dpctl, [dp]) == before
+    assert [e for e in run_module("ovs_datapaths", {"state": "gathered"})["gathered"] if e["name"] == dp] == gathered

@@ -310,6 +310,10 @@ def test_vswitchd_owned_datapath_is_left_alone(run_module, new_name, dpif, tmp_p
         assert not res.failed and not res["changed"], res
         assert "datapath '%s' is left as it is: its upcalls go to ovs-vswitchd (pid %d)" % (name, proc.pid) \
             in res.warning_texts
+        res = run_module("ovs_datapaths", {"state": "gathered"})
+        assert name not in [e["name"] for e in res["gathered"]]
+        assert "datapath '%s' is left out: its upcalls go to ovs-vswitchd (pid %d)" % (name, proc.pid) \
+            in res.warning_texts
         res = run_module("ovs_datapaths", {"config": [{"name": name}], "state": "deleted"})
         assert res.failed and res["errno"] == "EBUSY" and res["step"] == "datapath %s" % name, res
         assert dpif.get(name) is not None

@@ -21,7 +21,7 @@ __metaclass__ = type
 import errno
 import logging
 import os
-from typing import Dict, Iterator, List, Optional, Tuple
+from typing import Collection, Dict, Iterator, List, Optional, Tuple
 
 from ansible_collections.dpif.ovs.plugins.module_utils.errors import DpifError
 from ansible_collections.dpif.ovs.plugins.module_utils.dpif.netlink import messages as m
@@ -178,7 +178,7 @@ NETDEV_NAME_TAKEN = ("a network device with this name exists and is not a datapa
 def check_new_datapath(name: str) -> None:
     """What :meth:`Dpif.create` would refuse before the kernel is asked:
     for check mode, which asks nothing."""
-    if _netdev_exists(name):
+    if netdev_exists(name):
         raise DpifError(errno.EEXIST, "create datapath", "datapath '%s'" % name, NETDEV_NAME_TAKEN)
 
 
@@ -205,7 +205,7 @@ def _not_attachable(name: str) -> Optional[str]:
     return None
 
 
-def _netdev_exists(name: str) -> bool:
+def netdev_exists(name: str) -> bool:
     return os.path.exists(os.path.join("/sys/class/net", name))
 
 
@@ -306,10 +306,13 @@ class Dpif:
                 return None
             raise
 
-    def check_port_request(self, dp: str, req: PortRequest, dp_exists: bool = True) -> PortRequest:
+    def check_port_request(self, dp: str, req: PortRequest, dp_exists: bool = True,
+                           freed: Collection[str] = ()) -> PortRequest:
         """Everything we can check before sending: name, type, options, number,
         the netdev's existence, the port number's holder (when the datapath
-        exists). Returns the request with default options filled in."""
+        exists; a holder named in ``freed`` is one a planned step deletes
+        first, so its number is free by then). Returns the request with
+        default options filled in."""
         check_name("vport", req.name)
         obj = "vport '%s'" % req.name
         options = normalize_options(req.name, req.type, req.options)
@@ -321,10 +324,10 @@ class Dpif:
                                 "port number %r is out of range: use 1 to %d (0 is the datapath's own port)"
                                 % (req.port_no, m.DP_MAX_PORTS - 1))
             holder = self.port_by_number(dp, req.port_no) if dp_exists else None
-            if holder is not None and holder.name != req.name:
+            if holder is not None and holder.name != req.name and holder.name not in freed:
                 raise DpifError(errno.EBUSY, "create vport", obj,
                                 "port number %d is taken by '%s'" % (req.port_no, holder.name))
-        if req.type == "netdev" and not _netdev_exists(req.name):
+        if req.type == "netdev" and not netdev_exists(req.name):
             raise DpifError(errno.ENODEV, "create vport", obj,
                             "no network interface named '%s' exists on this host; a netdev port "
                             "attaches an existing device" % req.name)

@@ -53,19 +53,18 @@ __metaclass__ = type
 import difflib
 import errno
 import re
-import socket
 from dataclasses import dataclass, field
 from typing import Callable, Dict, List, Optional
 
 from ansible_collections.dpif.ovs.plugins.module_utils.datapath_lock import DatapathLock
-from ansible_collections.dpif.ovs.plugins.module_utils.dpif.frontend import Dpif, feature_bits, port_summary
-from ansible_collections.dpif.ovs.plugins.module_utils.dpif.provider import FlowPut, PortRequest
+from ansible_collections.dpif.ovs.plugins.module_utils.dpif.frontend import Dpif, netdev_exists, port_summary
+from ansible_collections.dpif.ovs.plugins.module_utils.dpif.provider import PortRequest
 from ansible_collections.dpif.ovs.plugins.module_utils.errors import DpifError
 from ansible_collections.dpif.ovs.plugins.module_utils.resources import datapath as datapath_resource
 from ansible_collections.dpif.ovs.plugins.module_utils.resources import flow as flow_resource
 from ansible_collections.dpif.ovs.plugins.module_utils.resources import vport as vport_resource
 from ansible_collections.dpif.ovs.plugins.module_utils.resources.datapath import datapath_state
-from ansible_collections.dpif.ovs.plugins.module_utils.resources.flow_apply import undo_applied
+from ansible_collections.dpif.ovs.plugins.module_utils.resources.flow_apply import Flushed, undo_applied
 from ansible_collections.dpif.ovs.plugins.module_utils.resources.flow_table import read_table
 from ansible_collections.dpif.ovs.plugins.module_utils.resources.host_document import (
     check_document,
@@ -81,10 +80,11 @@ _PLANNED_PORTS = re.compile(r"^(.*) (?:is not a port|are not ports) of datapath 
 
 @dataclass
 class Undo:
-    """What reverts one step that changed the kernel."""
+    """What reverts one step that changed the kernel. ``revert`` returns what
+    it could not revert, in words; a DpifError it raises is that too."""
 
     label: str                          # "vport dp0/vx0", as failures name the step
-    revert: Callable[[], List[str]]     # returns what it could not revert, in words
+    revert: Callable[[], List[str]]
 
 
 @dataclass
@@ -112,17 +112,27 @@ class DatapathResult:
 
 
 class Transaction:
-    """One run over the host: the steps, their undos, the per-datapath results."""
+    """One run over the host: the steps, their undos, the per-datapath results.
 
-    def __init__(self, dpif: Dpif, locks: Dict[str, DatapathLock], check_mode: bool):
+    Each step method runs one resource step (or, for a whole datapath to
+    delete, this module's own), records its commands and counts in
+    :attr:`results`, and, when it changed the kernel, appends to
+    :attr:`undos` what reverts it. A step that fails raises its DpifError
+    with ``extra["step"]`` naming it ("vport dp0/vx0"); the caller undoes
+    the steps done (:meth:`undo`). In check mode nothing is sent and
+    nothing is recorded to undo."""
+
+    def __init__(self, dpif: Dpif, locks: Dict[str, DatapathLock], check_mode: bool, diff: bool = False):
         self.dpif = dpif
         self.locks = locks
         self.check_mode = check_mode
+        self.diff = diff
         self.undos: List[Undo] = []
         self.results: Dict[str, DatapathResult] = {}
         self.warnings: List[str] = []
         self.created: set = set()           # datapaths this run creates (or, in check mode, would)
         self.ports_added: Dict[str, set] = {}
+        self.ports_deleted: Dict[str, set] = {}
 
     def result_of(self, dp: str) -> DatapathResult:
         if dp not in self.results:
@@ -152,7 +162,10 @@ class Transaction:
     # -- datapaths ----------------------------------------------------------
 
     def delete_datapath(self, name: str, force: bool, listed: bool) -> None:
-        """Delete a datapath, keeping what re-creates it (features, ports, flows)."""
+        """Delete a datapath. Its features, ports and flows are read first:
+        the undo re-creates it with them. A datapath a running ovs-vswitchd
+        owns is left with a warning when it is not ``listed`` (overridden,
+        deleted-all), refused (EBUSY) when it is, unless ``force``."""
         dpif = self.dpif
         info = dpif.get(name)
         if info is None:
@@ -165,15 +178,15 @@ class Transaction:
         if not force:
             owner = datapath_resource.vswitchd_owner_of(dpif, info)
             if owner:
-                if not listed:      # not ours: overridden and deleted-all leave it
+                if not listed:
                     self.warnings.append("datapath '%s' is left as it is: %s" % (name, owner))
                     return
                 datapath_resource.guard_vswitchd(dpif, info, force)
-        table = read_table(dpif, name, None) if not self.check_mode else {}
         result.commands.append("del-dp %s" % name)
         result.deleted = True
         if self.check_mode:
             return
+        table = list(read_table(dpif, name, None).values())
         with self.locks[name].applying("delete datapath"):
             dpif.destroy(name)
 
@@ -185,59 +198,67 @@ class Transaction:
                     dpif.port_add(name, PortRequest(port.name, port.type, dict(port.options), port.port_no))
                 except DpifError as exc:
                     problems.append(str(exc))
-            puts = [FlowPut(key=h.key, mask=h.mask, actions=h.actions, ufid=h.kernel_ufid) for h in table.values()]
-            problems.extend(str(err) for _i, err in dpif.operate(name, puts))
+            problems.extend(str(exc) for exc in undo_applied(dpif, name, [Flushed(table)]))
             return problems
 
         self.undos.append(Undo("datapath %s" % name, revert))
 
     def ensure_datapath(self, entry: dict) -> None:
+        """Create the entry's datapath, or correct its features (datapath.run_on).
+        Undo: delete what was created, or set the old features back."""
         name = entry["name"]
         params = {"name": name, "state": "present", "masks_cache_size": entry.get("masks_cache_size"),
                   "user_features": entry.get("user_features"), "force": entry.get("force", False)}
+        old = self.dpif.get(name)
         out = self.step("datapath %s" % name, lambda: datapath_resource.run_on(
             self.dpif, self.locks[name], params, self.check_mode, True))
         result = self.result_of(name)
         result.commands.extend(out["commands"])
         self.warnings.extend(out.get("warnings") or [])
-        before, after = out["diff"]["before"], out["diff"]["after"]
-        result.datapath_after = after
-        if not before:
+        result.datapath_after = out["diff"]["after"]
+        if old is None:
             self.created.add(name)
         if not out["changed"] or self.check_mode:
             return
         dpif = self.dpif
-        if not before:
-            self.undos.append(Undo("datapath %s" % name, lambda: _quietly(dpif.destroy, name)))
+        if old is None:
+            self.undos.append(Undo("datapath %s" % name, lambda: _done(dpif.destroy(name))))
         else:
-            bits = feature_bits(before["user_features"])
-            cache = before["masks_cache_size"] if before["masks_cache_size"] != after["masks_cache_size"] else None
-            self.undos.append(Undo("datapath %s" % name, lambda: _quietly(dpif.set_features, name, bits, cache)))
+            cache = old.masks_cache_size if old.masks_cache_size != result.datapath_after["masks_cache_size"] else None
+            self.undos.append(Undo("datapath %s" % name,
+                                   lambda: _done(dpif.set_features(name, old.user_features, cache))))
 
     # -- vports -------------------------------------------------------------
 
     def delete_unlisted_ports(self, entry: dict) -> None:
+        """Delete the datapath's ports the entry does not list (never port 0)."""
         name = entry["name"]
         if name in self.created or self.dpif.get(name) is None:
             return
         listed = set(vp["name"] for vp in entry.get("vports") or [])
         for port in self.dpif.ports(name):
             if port.port_no != 0 and port.name not in listed:
-                self.vport(entry, {"datapath": name, "name": port.name, "state": "absent",
-                                   "force": entry.get("force", False)})
+                self.vport({"datapath": name, "name": port.name, "state": "absent",
+                            "force": entry.get("force", False)})
 
     def ensure_port(self, entry: dict, vp: dict) -> None:
+        """Create (or re-create) one listed port; an ``optional`` netdev whose
+        device does not exist is recorded as pending instead."""
         name = entry["name"]
-        if vp.get("optional") and vp["type"] == "netdev" and not _device_exists(vp["name"]) \
+        if vp.get("optional") and vp["type"] == "netdev" and not netdev_exists(vp["name"]) \
                 and (name in self.created or self.dpif.port_by_name(name, vp["name"]) is None):
             self.result_of(name).pending.append({"vport": vp["name"], "port_no": vp.get("port_no"), "flows": 0})
             return
-        self.vport(entry, {"datapath": name, "name": vp["name"], "type": vp["type"], "state": "present",
-                           "port_no": vp.get("port_no"), "options": vp.get("options"),
-                           "recreate": vp.get("recreate", False), "force": entry.get("force", False)})
+        self.vport({"datapath": name, "name": vp["name"], "type": vp["type"], "state": "present",
+                    "port_no": vp.get("port_no"), "options": vp.get("options"),
+                    "recreate": vp.get("recreate", False), "force": entry.get("force", False)})
 
-    def vport(self, entry: dict, params: dict) -> None:
+    def vport(self, params: dict) -> None:
+        """One vport step (vport.run_on). Undo: delete what was added, add
+        back what was deleted, with its number and options."""
         dp, port = params["datapath"], params["name"]
+        if self.check_mode:     # numbers of ports deleted earlier in the plan are free by then
+            params = dict(params, freed_ports=self.ports_deleted.get(dp, set()))
         out = self.step("vport %s/%s" % (dp, port), lambda: vport_resource.run_on(
             self.dpif, self.locks[dp], params, self.check_mode, True))
         result = self.result_of(dp)
@@ -252,6 +273,7 @@ class Transaction:
             self.ports_added.setdefault(dp, set()).add(port)
         elif not after:
             result.ports["delete"] += 1
+            self.ports_deleted.setdefault(dp, set()).add(port)
         else:
             result.ports["recreate"] += 1
         if self.check_mode:
@@ -260,7 +282,11 @@ class Transaction:
 
         def revert() -> List[str]:
             if after:
-                _quietly(dpif.port_del, dp, port)
+                try:
+                    dpif.port_del(dp, port)
+                except DpifError as exc:
+                    if exc.errno != errno.ENODEV:       # gone with its device: nothing to delete
+                        raise
             if before:
                 dpif.port_add(dp, PortRequest(before["name"], before["type"], dict(before["options"]),
                                               before["port_no"]))
@@ -271,28 +297,37 @@ class Transaction:
     # -- flows --------------------------------------------------------------
 
     def flows(self, entry: dict, state: str) -> None:
+        """The datapath's flow table (flow.run_on), without the flows that
+        name a pending port. Undo: every batch the step sent, reverted
+        (registered before the step runs: a step that fails part-way, after
+        batches of its own, is undone too)."""
         name = entry["name"]
         purge = entry.get("purge_flows", state in ("replaced", "overridden"))
         params = flow_params(entry, purge)
         result = self.result_of(name)
         if params is None:
             return
+        label = "flows %s" % name
         if result.pending:
-            params = self.hold_back(entry, params, result)
+            params = self.step(label, lambda: self.hold_back(entry, params, result))
+            if params is None:
+                return
         applied: list = []
-        out = self.step("flows %s" % name, lambda: flow_resource.run_on(
-            self.dpif, self.locks[name], params, self.check_mode, True, applied=applied))
+        if not self.check_mode:
+            dpif = self.dpif
+            self.undos.append(Undo(label, lambda: [str(e) for e in undo_applied(dpif, name, applied)]))
+        out = self.step(label, lambda: flow_resource.run_on(
+            self.dpif, self.locks[name], params, self.check_mode, self.diff, applied=applied))
         result.flows = out["counts"]
         result.commands.extend(_with_datapath(command, name) for command in out["commands"])
         result.flow_diff = out.get("diff", {}).get("prepared", "")
         self.warnings.extend(w for w in out.get("warnings") or [] if not self._planned(w))
-        if applied:
-            dpif = self.dpif
-            self.undos.append(Undo("flows %s" % name, lambda: [str(e) for e in undo_applied(dpif, name, applied)]))
 
-    def hold_back(self, entry: dict, params: dict, result: DatapathResult) -> dict:
+    def hold_back(self, entry: dict, params: dict, result: DatapathResult) -> Optional[dict]:
         """The flow parameters without the flows that name a pending port
-        (read whole: a flows_file is then applied as a list)."""
+        (a flows_file is then read and applied as a list), counting them in
+        ``result.pending``; None when no flow is left and the table is not
+        purged (nothing to do)."""
         name = entry["name"]
         pending = dict((p["vport"], p) for p in result.pending)
         exists = self.dpif.get(name) is not None      # in check mode a created one is only planned
@@ -302,8 +337,11 @@ class Transaction:
         kept, held = flows_held_back(params, numbers, set(pending))
         for port, count in held.items():
             pending[port]["flows"] = count
-        return dict(params, config=kept or None, src=None,
-                    state=params["state"] if kept or params["state"] != "replaced" else "merged")
+        if kept:
+            return dict(params, config=kept, src=None)
+        if params["state"] == "overridden":
+            return dict(params, config=None, src=None, state="deleted")     # purged: an empty table
+        return None
 
     def _planned(self, warning: str) -> bool:
         """Whether a check-mode warning only says what this plan creates first."""
@@ -384,16 +422,8 @@ def _with_datapath(command: str, dp: str) -> str:
     return command
 
 
-def _device_exists(name: str) -> bool:
-    try:
-        socket.if_nametoindex(name)
-        return True
-    except OSError:
-        return False
-
-
-def _quietly(fn, *args) -> List[str]:
-    fn(*args)
+def _done(_ignored) -> List[str]:
+    """An undo that raises on failure: nothing is left to say when it returns."""
     return []
 
 
@@ -408,13 +438,19 @@ def _kernel_states(dpif: Dpif, names: List[str]) -> Dict[str, tuple]:
 
 
 def run(params: dict, check_mode: bool, diff: bool) -> dict:
+    """``ovs_datapaths``' work. Raises DpifError: EINVAL for a bad
+    document (``errors`` lists every problem), EBUSY for a lock held too
+    long or a vswitchd-owned datapath named, the failed step's own error
+    otherwise, with ``step`` naming it and ``rollback_failures`` listing
+    what could not be undone."""
     state = params["state"]
     if state in ("rendered", "parsed"):
         from ansible_collections.dpif.ovs.plugins.module_utils.resources.host_offline import run_offline
         return run_offline(params)
-    if params.get("config") is None and state in ("merged", "replaced", "overridden"):
+    if params.get("config") is None and state in ("merged", "replaced", "overridden", "deleted"):
         raise DpifError(errno.EINVAL, "check arguments", "config",
-                        "state %s needs config (an empty list with state overridden deletes every datapath)" % state)
+                        "state %s needs config (an empty list with state overridden or deleted deletes every "
+                        "datapath but ovs-vswitchd's)" % state)
     config = params.get("config") or []
     if state != "gathered":
         check_document(config, state)
@@ -422,7 +458,8 @@ def run(params: dict, check_mode: bool, diff: bool) -> dict:
     locks: Dict[str, DatapathLock] = {}
     try:
         if state == "gathered":
-            return {"changed": False, "gathered": gathered_document(dpif)}
+            gathered, warnings = gathered_document(dpif)
+            return {"changed": False, "gathered": gathered, "warnings": warnings}
         names = set(entry["name"] for entry in config)
         if state == "overridden" or (state == "deleted" and not config):
             names.update(info.name for info in dpif.enumerate())
@@ -440,7 +477,7 @@ def run(params: dict, check_mode: bool, diff: bool) -> dict:
 def _transact(dpif: Dpif, locks: Dict[str, DatapathLock], config: List[dict], state: str,
               check_mode: bool, diff: bool, notes: List[str]) -> dict:
     before = _kernel_states(dpif, sorted(locks)) if diff else {}
-    work = Transaction(dpif, locks, check_mode)
+    work = Transaction(dpif, locks, check_mode, diff)
     try:
         work.apply(config, state)
         changed = any(r.commands for r in work.results.values())
@@ -449,13 +486,20 @@ def _transact(dpif: Dpif, locks: Dict[str, DatapathLock], config: List[dict], st
     except DpifError as exc:
         if check_mode:
             raise
-        failures = work.undo()
+        # The failed step's own undo (a flow batch's) first, then the steps done before it.
+        failures = [dict(f, step=f.get("step", exc.extra.get("step", "?"))) for f in
+                    exc.extra.get("rollback_failures") or []]
+        failures += work.undo()
         if failures:
-            exc.detail += ("; undoing the steps done before it failed for %d of them: the host is partly "
+            exc.detail += ("; undoing the steps done failed for %d operation(s): the host is partly "
                            "changed; run the task again to converge" % len(failures))
             exc.extra["rollback_failures"] = failures
         else:
             exc.detail += "; the steps done before it were undone, so the host is as it was"
+        raise
+    except Exception:
+        if not check_mode:
+            work.undo()     # a bug: the host is put back all the same, then the safety net words it
         raise
     results = work.results
     pending = [dict(p, datapath=dp) for dp, r in sorted(results.items()) for p in r.pending]
@@ -487,8 +531,8 @@ def verify(dpif: Dpif, locks: Dict[str, DatapathLock], config: List[dict], state
 
 def _diff_text(before: Dict[str, tuple], results: Dict[str, DatapathResult]) -> str:
     """Per datapath: its attributes and ports before and after (the run's
-    own account of what it set: the same in check mode and in a real run),
-    then its flow table's diff."""
+    own account of what it set, so check mode shows what a real run does,
+    except the number of a port the kernel picks), then its flow table's diff."""
     out = []
     for dp in sorted(set(before) | set(results)):
         state, ports = before.get(dp, (None, {}))

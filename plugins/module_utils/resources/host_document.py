@@ -21,6 +21,7 @@ import errno
 from typing import TYPE_CHECKING, Dict, List, Set, Tuple
 
 from ansible_collections.dpif.ovs.plugins.module_utils.errors import DpifError
+from ansible_collections.dpif.ovs.plugins.module_utils.resources.planned import with_stand_ins
 from ansible_collections.dpif.ovs.plugins.module_utils.state_schema import ROOT, validate_document
 
 # The kernel interface is imported where the kernel is read: the action
@@ -64,12 +65,20 @@ def vport_entry(port) -> dict:
     return entry
 
 
-def gathered_document(dpif: Dpif) -> List[dict]:
-    """Every datapath of the host as a document entry, sorted by name."""
+def gathered_document(dpif: Dpif) -> Tuple[List[dict], List[str]]:
+    """Every datapath of the host as a document entry, sorted by name, and
+    warnings. A datapath a running ovs-vswitchd owns is left out (with a
+    warning): applied back with ``overridden`` it would be left alone, and
+    with its flows listed, its table would be managed against vswitchd."""
     from ansible_collections.dpif.ovs.plugins.module_utils.dpif.frontend import feature_names
+    from ansible_collections.dpif.ovs.plugins.module_utils.resources.datapath import vswitchd_owner_of
     from ansible_collections.dpif.ovs.plugins.module_utils.resources.flow_table import gather
-    out = []
+    out, warnings = [], []
     for info in sorted(dpif.enumerate(), key=lambda i: i.name):
+        owner = vswitchd_owner_of(dpif, info)
+        if owner:
+            warnings.append("datapath '%s' is left out: %s" % (info.name, owner))
+            continue
         ports = sorted(dpif.ports(info.name), key=lambda p: p.port_no)
         entry = {"name": info.name, "user_features": feature_names(info.user_features)}
         if info.masks_cache_size is not None:
@@ -77,7 +86,7 @@ def gathered_document(dpif: Dpif) -> List[dict]:
         entry["vports"] = [vport_entry(p) for p in ports if p.port_no != 0]
         entry["flows"] = gather(dpif, info.name, dict((p.port_no, p.name) for p in ports))
         out.append(entry)
-    return out
+    return out, warnings
 
 
 class _PortLookups(dict):
@@ -103,14 +112,7 @@ def flows_held_back(params: dict, numbers: Dict[str, int], pending: Set[str]) ->
     from ansible_collections.dpif.ovs.plugins.module_utils.odp.text import parse_flow
     from ansible_collections.dpif.ovs.plugins.module_utils.resources.flow_wanted import src_lines
     from ansible_collections.dpif.ovs.plugins.module_utils.srcfile import read_src
-    spare = 0xFFFF
-    lookups = _PortLookups(numbers, pending)
-    for name in sorted(pending):
-        if not lookups.get(name):
-            while spare in numbers.values():
-                spare -= 1
-            dict.__setitem__(lookups, name, spare)
-            spare -= 1
+    lookups = _PortLookups(with_stand_ins(numbers, sorted(pending)), pending)
     items = list(params.get("config") or [])
     if params.get("src"):
         items.extend(src_lines(read_src(params["src"]), params["src"])[0])

@@ -23,6 +23,7 @@ from typing import Dict, List, Optional
 
 from ansible_collections.dpif.ovs.plugins.module_utils.errors import DpifError
 from ansible_collections.dpif.ovs.plugins.module_utils.resources.host_document import check_document
+from ansible_collections.dpif.ovs.plugins.module_utils.resources.planned import with_stand_ins
 
 #: ``system@dp0:``, the first line of ``ovs-dpctl show`` for a datapath.
 _SHOW_HEADER = re.compile(r"^(?:system@)?([^\s:@]+):$")
@@ -45,17 +46,10 @@ def run_offline(params: dict) -> dict:
 
 def _port_numbers(entry: dict) -> Dict[str, int]:
     """The entry's port numbers by name; a port the kernel will number gets a stand-in."""
-    numbers = {entry["name"]: 0}
-    given = set(vp.get("port_no") for vp in entry.get("vports") or [])
-    spare = 0xFFFF
-    for vp in entry.get("vports") or []:
-        number = vp.get("port_no")
-        if number is None:
-            while spare in given:
-                spare -= 1
-            number = spare
-            spare -= 1
-        numbers[vp["name"]] = number
+    vports = entry.get("vports") or []
+    numbers = dict((vp["name"], vp.get("port_no")) for vp in vports)
+    numbers = with_stand_ins(numbers, [vp["name"] for vp in vports if vp.get("port_no") is None])
+    numbers[entry["name"]] = 0
     return numbers
 
 

@@ -14,12 +14,32 @@ from __future__ import absolute_import, annotations, division, print_function
 
 __metaclass__ = type
 
-from typing import Dict, List
+from typing import Collection, Dict, Iterable, List
 
 #: Port numbers handed to names that are not ports yet count down from the
 #: highest a flow's in_port may hold; the kernel allocates from 1 up, and a
 #: number a port of the datapath has is skipped.
 FIRST_PLANNED_PORT = 0xFFFF
+
+
+def stand_in_number(taken: Collection[int]) -> int:
+    """The highest port number, counting down from FIRST_PLANNED_PORT, that
+    is not in ``taken``: a stand-in for a port the kernel will number, good
+    enough to parse and print a flow that names it."""
+    number = FIRST_PLANNED_PORT
+    while number in taken:
+        number -= 1
+    return number
+
+
+def with_stand_ins(numbers: Dict[str, int], names: Iterable[str]) -> Dict[str, int]:
+    """``numbers`` with a stand-in number for each of ``names`` it lacks
+    (or holds as None or 0)."""
+    out = dict((name, number) for name, number in numbers.items() if number or name not in names)
+    for name in names:
+        if not out.get(name):
+            out[name] = stand_in_number(set(out.values()))
+    return out
 
 
 def missing_datapath_warning(dp: str) -> str:
@@ -43,10 +63,7 @@ class PlannedPorts(dict):
         return isinstance(name, str) or super().__contains__(name)
 
     def __missing__(self, name: str) -> int:
-        taken = set(self.values())
-        number = FIRST_PLANNED_PORT
-        while number in taken:
-            number -= 1
+        number = stand_in_number(set(self.values()))
         self.planned[name] = number
         self[name] = number
         return number

@@ -111,6 +111,22 @@ def run(params: dict, check_mode: bool, diff: bool) -> dict:
         lock.release()
 
 
+def _add_or_put_back(dpif: Dpif, dp: str, want: PortRequest, old: PortInfo) -> PortInfo:
+    """The second half of a re-create: add ``want``; if the kernel refuses
+    it, put the deleted port ``old`` back with its number and options and
+    raise the refusal, saying whether the old port is back."""
+    try:
+        return dpif.port_add(dp, want)
+    except DpifError as exc:
+        try:
+            dpif.port_add(dp, PortRequest(old.name, old.type, dict(old.options), old.port_no))
+        except DpifError as again:
+            exc.detail += "; putting the old port back failed too (%s): it is gone" % again.detail
+        else:
+            exc.detail += "; the old port was put back as it was"
+        raise
+
+
 def run_on(dpif: Dpif, lock: Optional[DatapathLock], params: dict, check_mode: bool, diff: bool) -> dict:
     """The run of :func:`run` on ``dpif``, already open, with ``lock``
     already held by the caller (None: a re-create is sent without the
@@ -152,7 +168,9 @@ def run_on(dpif: Dpif, lock: Optional[DatapathLock], params: dict, check_mode: b
                            port_no=params.get("port_no"))
         if have is None:
             guard_netdev(want, force)
-            want = dpif.check_port_request(dp, want, dp_exists=info is not None)
+            # freed_ports: ports an earlier step of ovs_datapaths' plan deletes (check mode).
+            want = dpif.check_port_request(dp, want, dp_exists=info is not None,
+                                           freed=params.get("freed_ports") or ())
             if info is not None:
                 guard_vswitchd(dpif, info, force)
             commands.append(add_command(dp, want))
@@ -179,7 +197,7 @@ def run_on(dpif: Dpif, lock: Optional[DatapathLock], params: dict, check_mode: b
                 guard_netdev(want, force)
                 guard_vswitchd(dpif, info, force)
                 if want.port_no is not None and want.port_no != have.port_no:
-                    dpif.check_port_request(dp, want)
+                    dpif.check_port_request(dp, want, freed=params.get("freed_ports") or ())
                 commands.append("del-if %s %s" % (dp, name))
                 commands.append(add_command(dp, want))
                 if check_mode:
@@ -188,7 +206,7 @@ def run_on(dpif: Dpif, lock: Optional[DatapathLock], params: dict, check_mode: b
                 else:
                     with lock.applying("re-create vport '%s'" % name) if lock is not None else nullcontext():
                         dpif.port_del(dp, name)
-                        after = dpif.port_add(dp, want)
+                        after = _add_or_put_back(dpif, dp, want, have)
     result = {"changed": bool(commands), "commands": commands, "vport": vport_state(after),
               "warnings": warnings}
     if diff:
