@@ -295,3 +295,28 @@ def test_a_recreate_the_kernel_refuses_puts_the_old_port_back(run_module, new_na
     assert "so the host is as it was" in res["msg"]
     assert kernel_view(dpctl, [dp]) == before
     assert [e for e in run_module("ovs_datapaths", {"state": "gathered"})["gathered"] if e["name"] == dp] == gathered
+
+
+def test_a_guest_starting_during_the_run_is_not_a_failure(run_module, new_name, dpctl, dpif, monkeypatch):
+    """The optional port's device appears (a real veth) between the apply
+    and its verification: the run keeps what it did and says the next run
+    (or the watch service) attaches the port."""
+    dp = new_name("hd")
+    tap = dp + "t"
+    real_verify = host.verify
+
+    def device_appears_then_verify(*args):
+        subprocess.run(["ip", "link", "add", tap, "type", "veth", "peer", "name", tap + "p"], check=True)
+        return real_verify(*args)
+
+    monkeypatch.setattr(host, "verify", device_appears_then_verify)
+    try:
+        res = run_module("ovs_datapaths", {"config": [{"name": dp, "vports": [
+            {"name": dp + "-i", "type": "internal", "port_no": 1},
+            {"name": tap, "type": "netdev", "port_no": 2, "optional": True}]}]})
+        assert not res.get("failed"), res
+        assert any("the device of vport %s/%s appeared or went away during this run" % (dp, tap) in w
+                   for w in res.warning_texts), res.warning_texts
+        assert ports(dpctl, dp) == ["port 0: %s (internal)" % dp, "port 1: %s-i (internal)" % dp]
+    finally:
+        subprocess.run(["ip", "link", "del", tap], stderr=subprocess.DEVNULL, check=False)

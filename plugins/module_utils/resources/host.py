@@ -482,7 +482,7 @@ def _transact(dpif: Dpif, locks: Dict[str, DatapathLock], config: List[dict], st
         work.apply(config, state)
         changed = any(r.commands for r in work.results.values())
         if changed and not check_mode:
-            verify(dpif, locks, config, state)
+            work.warnings.extend(verify(dpif, locks, config, state, work))
     except DpifError as exc:
         if check_mode:
             raise
@@ -517,16 +517,30 @@ def _transact(dpif: Dpif, locks: Dict[str, DatapathLock], config: List[dict], st
     return out
 
 
-def verify(dpif: Dpif, locks: Dict[str, DatapathLock], config: List[dict], state: str) -> None:
+def _pending_ports(work: Transaction) -> set:
+    return set((dp, p["vport"]) for dp, r in work.results.items() for p in r.pending)
+
+
+def verify(dpif: Dpif, locks: Dict[str, DatapathLock], config: List[dict], state: str,
+           done: Transaction) -> List[str]:
     """Plan the document again, read-only: a change it would still make is
-    an error (EIO) saying what differs."""
+    an error (EIO) saying what differs. Except when an optional port's
+    device appeared or went away since ``done`` planned (a VM started or
+    stopped meanwhile): that is the next run's (or the watch service's)
+    to apply; returns a warning saying so."""
     again = Transaction(dpif, locks, True)
     again.apply(config, state)
     left = [command for _dp, r in sorted(again.results.items()) for command in r.commands]
+    moved = _pending_ports(again) ^ _pending_ports(done)
+    if left and moved:
+        return ["%s appeared or went away during this run; the next run (or the watch service) applies what "
+                "that changes: %s" % (", ".join("the device of vport %s/%s" % pair for pair in sorted(moved)),
+                                      "; ".join(left[:10]))]
     if left:
         raise DpifError(errno.EIO, "verify", "host",
                         "after applying, the kernel differs from the plan; it would still take: %s"
                         % "; ".join(left[:10]) + (" ... and %d more" % (len(left) - 10) if len(left) > 10 else ""))
+    return []
 
 
 def _diff_text(before: Dict[str, tuple], results: Dict[str, DatapathResult]) -> str:
