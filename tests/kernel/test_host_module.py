@@ -250,8 +250,8 @@ def test_check_mode_reuses_the_number_of_a_port_it_purges(apply_host, run_module
     """A purged port's number given to a new port: check mode plans it as
     the real run does (the number is free by the time the new port is added)."""
     dp = new_name("hn")
-    run_module("ovs_datapaths", {"config": [{"name": dp, "vports": [{"name": dp + "-o", "type": "internal",
-                                                                       "port_no": 5}]}]})
+    old_port = {"name": dp + "-o", "type": "internal", "port_no": 5}
+    run_module("ovs_datapaths", {"config": [{"name": dp, "vports": [old_port]}]})
     done = apply_host([{"name": dp, "purge_ports": True,
                         "vports": [{"name": dp + "-n", "type": "internal", "port_no": 5}]}])
     assert done["commands"] == ["del-if %s %s-o" % (dp, dp), "add-if %s %s-n,type=internal,port_no=5" % (dp, dp)]

@@ -28,6 +28,7 @@ from ansible_collections.dpif.ovs.plugins.module_utils.dpif.frontend import (
     feature_names,
 )
 from ansible_collections.dpif.ovs.plugins.module_utils.dpif.provider import DatapathInfo
+from ansible_collections.dpif.ovs.plugins.module_utils.resources.session import run_locked
 from ansible_collections.dpif.ovs.plugins.module_utils.dpif.safety import vswitchd_owner
 
 
@@ -72,16 +73,8 @@ def run(params: dict, check_mode: bool, diff: bool) -> dict:
     """One ``ovs_datapath`` task: opens the kernel, holds the datapath's
     lock, runs :func:`run_on`; the lock's notes are the first warnings."""
     _check(params)
-    lock = DatapathLock(params["name"], "ovs_datapath state %s" % params["state"], check_mode)
-    dpif = Dpif.open_system()
-    try:
-        lock.acquire()
-        result = run_on(dpif, lock, params, check_mode, diff)
-        result["warnings"] = lock.notes() + result["warnings"]
-        return result
-    finally:
-        dpif.close()
-        lock.release()
+    return run_locked(params["name"], "ovs_datapath state %s" % params["state"], check_mode,
+                      lambda dpif, lock: run_on(dpif, lock, params, check_mode, diff))
 
 
 def run_on(dpif: Dpif, lock: Optional[DatapathLock], params: dict, check_mode: bool, diff: bool) -> dict:

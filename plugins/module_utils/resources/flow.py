@@ -62,6 +62,7 @@ from ansible_collections.dpif.ovs.plugins.module_utils.resources.flow_text impor
     want_text,
 )
 from ansible_collections.dpif.ovs.plugins.module_utils.resources.flow_wanted import load_wanted, structured_form
+from ansible_collections.dpif.ovs.plugins.module_utils.resources.session import run_locked
 from ansible_collections.dpif.ovs.plugins.module_utils.resources.planned import PlannedPorts, missing_datapath_warning
 from ansible_collections.dpif.ovs.plugins.module_utils.srcfile import read_src
 
@@ -162,26 +163,13 @@ def run(params: dict, check_mode: bool, diff: bool) -> dict:
 
 
 def _run(params: dict, check_mode: bool, diff: bool) -> dict:
-    keep_freed_memory()     # tables of 100k flows: see heap.py
     state = params["state"]
     if state in ("parsed", "rendered"):
-        return run_offline(params)
-    params = _checked(params)
-    dp = params["datapath"]
-    lock = DatapathLock(dp, "ovs_flow state %s" % state, check_mode) if state != "gathered" else None
-    dpif = Dpif.open_system()
-    try:
-        if lock is not None:
-            lock.acquire()
-        result = run_on(dpif, lock, params, check_mode, diff)
-        notes = lock.notes() if lock is not None else []
-        if notes:
-            result["warnings"] = notes + result.get("warnings", [])
-        return result
-    finally:
-        dpif.close()
-        if lock is not None:
-            lock.release()
+        return run_on(None, None, params, check_mode, diff)
+    params = _checked(params)       # before the kernel is opened: its datapath names the lock
+    task = "ovs_flow state %s" % state if state != "gathered" else None
+    return run_locked(params["datapath"], task, check_mode,
+                      lambda dpif, lock: run_on(dpif, lock, params, check_mode, diff))
 
 
 def run_on(dpif: Dpif, lock: Optional[DatapathLock], params: dict, check_mode: bool, diff: bool,

@@ -28,6 +28,7 @@ from ansible_collections.dpif.ovs.plugins.module_utils.dpif.frontend import Dpif
 from ansible_collections.dpif.ovs.plugins.module_utils.dpif.provider import PortInfo, PortRequest
 from ansible_collections.dpif.ovs.plugins.module_utils.dpif.safety import protected_interfaces
 from ansible_collections.dpif.ovs.plugins.module_utils.resources.datapath import guard_vswitchd
+from ansible_collections.dpif.ovs.plugins.module_utils.resources.session import run_locked
 from ansible_collections.dpif.ovs.plugins.module_utils.resources.planned import missing_datapath_warning
 
 
@@ -99,16 +100,8 @@ def run(params: dict, check_mode: bool, diff: bool) -> dict:
     runs :func:`run_on`; the lock's notes are the first warnings."""
     name = params["name"]
     check_name("vport", name)       # before the kernel is read: check mode refuses what a real run would
-    lock = DatapathLock(params["datapath"], "ovs_vport '%s' state %s" % (name, params["state"]), check_mode)
-    dpif = Dpif.open_system()
-    try:
-        lock.acquire()
-        result = run_on(dpif, lock, params, check_mode, diff)
-        result["warnings"] = lock.notes() + result["warnings"]
-        return result
-    finally:
-        dpif.close()
-        lock.release()
+    return run_locked(params["datapath"], "ovs_vport '%s' state %s" % (name, params["state"]), check_mode,
+                      lambda dpif, lock: run_on(dpif, lock, params, check_mode, diff))
 
 
 def _add_or_put_back(dpif: Dpif, dp: str, want: PortRequest, old: PortInfo) -> PortInfo:

@@ -4,7 +4,8 @@
 """A raw Generic Netlink transport for the four OVS families.
 
 (Over 600 lines: the batch window sizing, the receive loop and the reading
-of the kernel's extended acks work on the same buffers and sequence numbers;
+of the kernel's extended acks work on the same buffers and sequence numbers,
+and nlctrl's answer gives both the family id and its multicast groups;
 issue 20's layout work is where the acks get a module of their own.)
 
 Why not pyroute2 here: its generic ``nla`` objects cost about 200 us to
@@ -338,12 +339,13 @@ def module_not_loaded(family: str) -> DpifError:
         "is missing); load it with 'modprobe openvswitch'" % family)
 
 
-def resolve_family(name: str) -> int:
-    """The numeric id of generic netlink family ``name``, asked of the
-    kernel's "nlctrl" family (CTRL_CMD_GETFAMILY).
+def _describe_family(name: str) -> memoryview:
+    """The attributes of nlctrl's CTRL_CMD_GETFAMILY answer for family
+    ``name`` (what follows its genlmsghdr).
 
     DpifError ENOENT, op "open", when the family is not registered: for the
-    OVS families that means the openvswitch kernel module is not loaded."""
+    OVS families that means the openvswitch kernel module is not loaded,
+    said in those words; the errno of the socket or of nlctrl otherwise."""
     obj = "family '%s'" % name
     payload = nla(CTRL_ATTR_FAMILY_NAME, name.encode("ascii") + b"\0")
     # nlctrl messages have no ovs_header: nlmsghdr + genlmsghdr + attributes.
@@ -363,11 +365,19 @@ def resolve_family(name: str) -> int:
         if code == errno.ENOENT:
             raise module_not_loaded(name)
         raise DpifError(code or errno.EPROTO, "open", obj)
-    if mtype == GENL_ID_CTRL:
-        for attr_type, value in iter_nlas(data, 20, min(length, len(data))):
-            if attr_type == CTRL_ATTR_FAMILY_ID:
-                return _U16.unpack_from(value)[0]
-    raise DpifError(errno.EPROTO, "open", obj, "nlctrl did not answer with a family id")
+    if mtype != GENL_ID_CTRL:
+        raise DpifError(errno.EPROTO, "open", obj, "nlctrl did not answer with the family's description")
+    return memoryview(data)[20:min(length, len(data))]
+
+
+def resolve_family(name: str) -> int:
+    """The numeric id of generic netlink family ``name``, asked of the
+    kernel's "nlctrl" family (CTRL_CMD_GETFAMILY). DpifError as
+    :func:`_describe_family` says; EPROTO when the answer has no id."""
+    for attr_type, value in iter_nlas(_describe_family(name)):
+        if attr_type == CTRL_ATTR_FAMILY_ID:
+            return _U16.unpack_from(value)[0]
+    raise DpifError(errno.EPROTO, "open", "family '%s'" % name, "nlctrl did not answer with a family id")
 
 
 def decode_multicast_groups(attrs) -> Dict[str, int]:
@@ -390,30 +400,9 @@ def decode_multicast_groups(attrs) -> Dict[str, int]:
 
 def multicast_groups(name: str) -> Dict[str, int]:
     """The multicast groups of generic netlink family ``name``, name -> id
-    (the id is what :func:`join_group` takes), asked of nlctrl as
-    :func:`resolve_family` asks for the family's id.
-
-    DpifError ENOENT, op "open", when the family is not registered (for the
-    OVS families: the openvswitch kernel module is not loaded, said in those
-    words); the errno of the socket or of nlctrl otherwise."""
-    obj = "family '%s'" % name
-    payload = nla(CTRL_ATTR_FAMILY_NAME, name.encode("ascii") + b"\0")
-    request = NLHDR.pack(20 + len(payload), GENL_ID_CTRL, NLM_F_REQUEST, 1, 0) + \
-        bytes((CTRL_CMD_GETFAMILY, 1, 0, 0)) + payload
-    try:
-        with socket.socket(socket.AF_NETLINK, socket.SOCK_RAW, NETLINK_GENERIC) as sock:
-            sock.bind((0, 0))
-            sock.send(request)
-            data = sock.recv(RECV_SIZE)
-    except OSError as exc:
-        raise DpifError(exc.errno or errno.EIO, "open", obj) from None
-    length, mtype = NLHDR.unpack_from(data)[:2] if len(data) >= 16 else (0, 0)
-    if mtype == NLMSG_ERROR and length >= 20:
-        code = -_I32.unpack_from(data, 16)[0]
-        raise module_not_loaded(name) if code == errno.ENOENT else DpifError(code or errno.EPROTO, "open", obj)
-    if mtype != GENL_ID_CTRL:
-        raise DpifError(errno.EPROTO, "open", obj, "nlctrl did not answer with the family's description")
-    return decode_multicast_groups(memoryview(data)[20:min(length, len(data))])
+    (the id is what :func:`join_group` takes). DpifError as
+    :func:`_describe_family` says."""
+    return decode_multicast_groups(_describe_family(name))
 
 
 def join_group(sock: socket.socket, group_id: int, obj: str) -> None:
