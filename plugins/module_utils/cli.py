@@ -36,12 +36,15 @@ import os
 import sys
 from typing import Optional
 
+from ansible_collections.dpif.ovs.plugins.module_utils import netns
 from ansible_collections.dpif.ovs.plugins.module_utils.errors import DpifError, InternalError
 from ansible_collections.dpif.ovs.plugins.module_utils.privatestore import check_trusted_path
 from ansible_collections.dpif.ovs.plugins.module_utils.srcfile import read_regular_file
 from ansible_collections.dpif.ovs.plugins.module_utils.state_schema import ROOT, validate_document
 
 PURGE_DATAPATHS = "dpif_ovs_purge_datapaths"
+#: The network namespace the saved document is for (empty: the host's own).
+NETNS = "dpif_ovs_netns"
 #: What a bug report from the boot-time restore needs.
 REPORT = "please report it with the state file and the traceback below"
 #: A saved document is a few KiB per datapath: 64 MiB is far beyond any host.
@@ -198,6 +201,12 @@ def main(argv=None) -> int:
         bug = InternalError(exc, "reading %s" % args.state_file, report=REPORT)
         sys.stderr.write("dpif-ovs %s: %s\n%s" % (args.command, bug, bug.traceback))
         return 2
+    if doc.get(NETNS):
+        try:
+            netns.enter(doc[NETNS])
+        except DpifError as exc:
+            sys.stderr.write("dpif-ovs %s: %s\n" % (args.command, exc))
+            return 2
     if args.command == "watch":
         try:
             return watch(args.state_file)

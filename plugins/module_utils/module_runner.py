@@ -28,6 +28,7 @@ from ansible.module_utils import basic
 from ansible.module_utils.basic import AnsibleModule
 from ansible.module_utils.common.validation import check_type_dict
 
+from ansible_collections.dpif.ovs.plugins.module_utils import netns
 from ansible_collections.dpif.ovs.plugins.module_utils.errors import DpifError, InternalError
 
 
@@ -67,6 +68,8 @@ def run(module, fn: Callable[..., dict]) -> None:
     """Run ``fn`` for ``module`` and exit with its result, or fail with its
     DpifError (or with an InternalError for any other exception)."""
     try:
+        if module.params.get("netns"):
+            netns.enter(module.params["netns"])     # once, for the whole process: it runs this one task
         result = fn(module.params, check_mode=module.check_mode, diff=module._diff)
         warnings = result.pop("warnings", None) or ()
     except DpifError as exc:

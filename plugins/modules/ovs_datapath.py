@@ -51,6 +51,8 @@ options:
       - Change or delete the datapath even when a running ovs-vswitchd owns it.
     type: bool
     default: false
+extends_documentation_fragment:
+  - dpif.ovs.netns
 attributes:
   check_mode:
     description: Computes the same plan as a real run and changes nothing.
@@ -103,6 +105,7 @@ from ansible_collections.dpif.ovs.plugins.module_utils.resources import datapath
 def main():
     module = new_module(
         argument_spec=dict(
+            netns=dict(type="str"),
             name=dict(type="str", required=True),
             state=dict(type="str", default="present", choices=["present", "absent"]),
             masks_cache_size=dict(type="int"),

@@ -24,6 +24,8 @@ options:
   name:
     description: Report only this datapath. An empty list is returned when it does not exist.
     type: str
+extends_documentation_fragment:
+  - dpif.ovs.netns
 attributes:
   check_mode:
     description: Reads only, so check mode behaves as a normal run.
@@ -83,7 +85,7 @@ from ansible_collections.dpif.ovs.plugins.module_utils.resources import info
 
 def main():
     module = new_module(
-        argument_spec=dict(name=dict(type="str")),
+        argument_spec=dict(name=dict(type="str"), netns=dict(type="str")),
         supports_check_mode=True,
     )
     run(module, info.run)

@@ -66,6 +66,8 @@ options:
   running_config:
     description: The text that I(state=parsed) reads.
     type: str
+extends_documentation_fragment:
+  - dpif.ovs.netns
 attributes:
   check_mode:
     description: Plans the whole host against what the kernel has, including datapaths and ports that the run would
@@ -199,6 +201,7 @@ from ansible_collections.dpif.ovs.plugins.module_utils.resources import host
 def main():
     module = new_module(
         argument_spec=dict(
+            netns=dict(type="str"),
             config=dict(type="list", elements="dict"),
             state=dict(type="str", default="merged", choices=list(host.STATES)),
             running_config=dict(type="str"),

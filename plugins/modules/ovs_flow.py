@@ -101,6 +101,8 @@ options:
         such a flow is an error.
     type: bool
     default: true
+extends_documentation_fragment:
+  - dpif.ovs.netns
 attributes:
   check_mode:
     description: Computes the exact plan of a real run and sends nothing.
@@ -201,6 +203,7 @@ from ansible_collections.dpif.ovs.plugins.module_utils.resources import flow
 def main():
     module = new_module(
         argument_spec=dict(
+            netns=dict(type="str"),
             datapath=dict(type="str"),
             config=dict(type="list", elements="raw"),
             src=dict(type="path"),

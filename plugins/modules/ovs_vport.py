@@ -80,6 +80,8 @@ options:
         cannot be read, or a routing query fails), every netdev attach is refused unless this is set.
     type: bool
     default: false
+extends_documentation_fragment:
+  - dpif.ovs.netns
 attributes:
   check_mode:
     description: Computes the same plan as a real run and changes nothing.
@@ -142,6 +144,7 @@ from ansible_collections.dpif.ovs.plugins.module_utils.resources import vport
 def main():
     module = new_module(
         argument_spec=dict(
+            netns=dict(type="str"),
             datapath=dict(type="str", required=True),
             name=dict(type="str", required=True),
             type=dict(type="str", choices=["netdev", "internal", "vxlan", "geneve", "gre"]),
