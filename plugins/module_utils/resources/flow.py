@@ -194,7 +194,8 @@ def run_on(dpif: Dpif, lock: Optional[DatapathLock], params: dict, check_mode: b
     if not exists:
         if not check_mode:
             dpif.require(dp)        # its error says what to do
-        warnings.append(missing_datapath_warning(dp))
+        if not params.get("datapath_planned"):      # ovs_datapaths' own plan creates it first: nothing to say
+            warnings.append(missing_datapath_warning(dp))
         numbers, names = {}, ({} if params.get("names") else None)
     else:
         numbers, names = _port_maps(dpif, dp, params.get("names", False))
@@ -228,7 +229,7 @@ def run_on(dpif: Dpif, lock: Optional[DatapathLock], params: dict, check_mode: b
     p = planner.plan(wanted.flows if wanted else [], have, state, params.get("clear_stats", False))
     planned = numbers.planned if check_mode else None
     if planned:
-        warnings.extend(numbers.warnings(dp))
+        warnings.extend(numbers.warnings(dp, expected=params.get("ports_planned") or ()))
         names = dict(names or {})
         names.update(numbers.names())
     texts = table_texts(have, wanted, names)

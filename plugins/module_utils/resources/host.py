@@ -52,7 +52,6 @@ __metaclass__ = type
 
 import difflib
 import errno
-import re
 from dataclasses import dataclass, field
 from typing import Callable, Dict, List, Optional
 
@@ -71,11 +70,8 @@ from ansible_collections.dpif.ovs.plugins.module_utils.resources.host_document i
     flows_held_back,
     gathered_document,
 )
-from ansible_collections.dpif.ovs.plugins.module_utils.resources.planned import missing_datapath_warning
 
 STATES = ("merged", "replaced", "overridden", "deleted", "gathered", "rendered", "parsed")
-#: The check-mode warning of a flow step naming ports an earlier step only plans (PlannedPorts.warnings).
-_PLANNED_PORTS = re.compile(r"^(.*) (?:is not a port|are not ports) of datapath '(.*)' yet; planning as if")
 
 
 @dataclass
@@ -173,7 +169,6 @@ class Transaction:
         if name not in self.locks:      # made by another tool while this run started
             self.warnings.append("datapath '%s' appeared while this run started; it is left as it is" % name)
             return
-        result = self.result_of(name)
         ports = [p for p in dpif.ports(name) if p.port_no != 0]
         if not force:
             owner = datapath_resource.vswitchd_owner_of(dpif, info)
@@ -182,6 +177,7 @@ class Transaction:
                     self.warnings.append("datapath '%s' is left as it is: %s" % (name, owner))
                     return
                 datapath_resource.guard_vswitchd(dpif, info, force)
+        result = self.result_of(name)       # only now: a datapath left alone has no result
         result.commands.append("del-dp %s" % name)
         result.deleted = True
         if self.check_mode:
@@ -258,12 +254,12 @@ class Transaction:
         back what was deleted, with its number and options."""
         dp, port = params["datapath"], params["name"]
         if self.check_mode:     # numbers of ports deleted earlier in the plan are free by then
-            params = dict(params, freed_ports=self.ports_deleted.get(dp, set()))
+            params = dict(params, freed_ports=self.ports_deleted.get(dp, set()), datapath_planned=dp in self.created)
         out = self.step("vport %s/%s" % (dp, port), lambda: vport_resource.run_on(
             self.dpif, self.locks[dp], params, self.check_mode, True))
         result = self.result_of(dp)
         result.commands.extend(out["commands"])
-        self.warnings.extend(w for w in out.get("warnings") or [] if not self._planned(w))
+        self.warnings.extend(out.get("warnings") or [])
         before, after = out["diff"]["before"], out["diff"]["after"]
         if not out["changed"]:
             return
@@ -312,6 +308,9 @@ class Transaction:
             params = self.step(label, lambda: self.hold_back(entry, params, result))
             if params is None:
                 return
+        if self.check_mode:     # what this plan creates first is not worth a warning
+            params = dict(params, datapath_planned=name in self.created,
+                          ports_planned=self.ports_added.get(name, set()))
         applied: list = []
         if not self.check_mode:
             dpif = self.dpif
@@ -321,7 +320,7 @@ class Transaction:
         result.flows = out["counts"]
         result.commands.extend(_with_datapath(command, name) for command in out["commands"])
         result.flow_diff = out.get("diff", {}).get("prepared", "")
-        self.warnings.extend(w for w in out.get("warnings") or [] if not self._planned(w))
+        self.warnings.extend(out.get("warnings") or [])
 
     def hold_back(self, entry: dict, params: dict, result: DatapathResult) -> Optional[dict]:
         """The flow parameters without the flows that name a pending port
@@ -342,17 +341,6 @@ class Transaction:
         if params["state"] == "overridden":
             return dict(params, config=None, src=None, state="deleted")     # purged: an empty table
         return None
-
-    def _planned(self, warning: str) -> bool:
-        """Whether a check-mode warning only says what this plan creates first."""
-        for dp in self.created:
-            if warning == missing_datapath_warning(dp):
-                return True
-        match = _PLANNED_PORTS.match(warning)
-        if match and match.group(2) in self.ports_added:
-            names = set(re.findall(r"'([^']*)'", match.group(1)))
-            return names <= self.ports_added[match.group(2)]
-        return False
 
     # -- the whole host -----------------------------------------------------
 

@@ -72,11 +72,14 @@ class PlannedPorts(dict):
         """Placeholder number -> name, so plans print the names, never the placeholders."""
         return dict((number, name) for name, number in self.planned.items())
 
-    def warnings(self, dp: str) -> List[str]:
-        if not self.planned:
+    def warnings(self, dp: str, expected: Collection[str] = ()) -> List[str]:
+        """The warning naming the placeholder ports, but those in
+        ``expected`` (ports the caller's own plan adds first)."""
+        names = sorted(name for name in self.planned if name not in expected)
+        if not names:
             return []
-        one = len(self.planned) == 1
+        one = len(names) == 1
         return ["%s %s of datapath '%s' yet; planning as if an earlier task added %s "
                 "(a real run refuses a name that is still not a port)"
-                % (", ".join("'%s'" % name for name in sorted(self.planned)),
+                % (", ".join("'%s'" % name for name in names),
                    "is not a port" if one else "are not ports", dp, "it" if one else "them")]

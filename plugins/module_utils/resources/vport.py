@@ -139,7 +139,8 @@ def run_on(dpif: Dpif, lock: Optional[DatapathLock], params: dict, check_mode: b
         if not check_mode or params["state"] == "absent":
             dpif.require(dp)
         # In check mode an earlier task may be about to create it: plan on an empty one.
-        warnings.append(missing_datapath_warning(dp))
+        if not params.get("datapath_planned"):      # ovs_datapaths' own plan creates it first: nothing to say
+            warnings.append(missing_datapath_warning(dp))
     have = dpif.port_by_name(dp, name) if info is not None else None
     commands = []
     after = have
