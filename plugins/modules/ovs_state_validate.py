@@ -19,11 +19,13 @@ description:
     C(dpif_ovs_datapaths[0].vports[2].options.dst_port: 70000 is greater than 65535)."
   - Beyond the schema, names and port numbers must be unique within a datapath, and every flow given inline
     must parse (port names are those of the document) and obey the kernel's rules.
-  - "The P(dpif.ovs.hypervisor#role) role runs it on the controller (C(delegate_to: localhost)) before it changes a host."
+  - It runs on the controller, in the task's own worker, and never connects to the host (an action plugin), so a
+    fleet pays no module process per host for it. The P(dpif.ovs.hypervisor#role) role runs it before it changes
+    a host.
 author:
   - dpif.ovs contributors (@dpif-ovs)
 requirements:
-  - jsonschema (where the module runs; the role runs it on the controller)
+  - jsonschema (on the controller)
 options:
   datapaths:
     description:
@@ -32,6 +34,9 @@ options:
     type: raw
     required: true
 attributes:
+  action:
+    description: The check runs in the controller's worker; nothing runs on the host.
+    support: full
   check_mode:
     description: Reads nothing but its input and changes nothing, so it runs the same way in check mode.
     support: full

@@ -40,6 +40,10 @@ Last, the role section (bench_role.py, skipped with --no-role): the
 hypervisor role (one ovs_datapaths task) against the per-object role it
 replaced, on one host document of 2 datapaths, 40 vports and 400 flows: wall
 time and module processes of a first run, a no-change run and --check.
+
+Then the fleet section (bench_fleet.py, --fleet SIZES, empty to skip): the
+role over SSH with become on 1, 8 and 32 fleet hosts (tests/kernel/fleet.py),
+--check, first run and no-change run, wall time and module processes per host.
 """
 
 import argparse
@@ -277,6 +281,8 @@ def main():
     parser.add_argument("--no-playbook", action="store_true", help="skip the end-to-end ansible-playbook timings")
     parser.add_argument("--no-role", action="store_true", help="skip the role section (bench_role.py)")
     parser.add_argument("--role-rounds", type=int, default=1, help="rounds of the role section")
+    parser.add_argument("--fleet", default="1,8,32", help="fleet sizes of the fleet section (bench_fleet.py); "
+                        "empty to skip it")
     opts = parser.parse_args()
     if not os.path.isdir("/sys/module/openvswitch"):
         raise SystemExit("bench: needs the openvswitch kernel module; run it through tests/sandbox/run (make bench)")
@@ -307,6 +313,9 @@ def main():
     if not opts.no_role:
         import bench_role
         bench_role.run(opts.role_rounds)
+    if opts.fleet:
+        import bench_fleet
+        bench_fleet.run(tuple(int(x) for x in opts.fleet.split(",")))
 
 
 if __name__ == "__main__":

@@ -76,7 +76,7 @@ def test_directories_above_the_lib_dir_that_others_could_write_are_refused(tmp_p
     base.chmod(0o755)
     libs = [str(base / name / "lib") for name in ("open", "sticky", "plain")]
     seen = run_role_tasks(tmp_path, "Find directories above the library directory",
-                          "Directories for the restore code", libs)
+                          "Directories for the state, the restore code and the unit", libs)
     assert seen[libs[0]].startswith("'%s' (owner uid %d, mode 777), above dpif_ovs_lib_dir %s: whoever can write"
                                     % (base / "open", os.geteuid(), libs[0])), seen
     if os.geteuid() == 0:
