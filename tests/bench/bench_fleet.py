@@ -30,38 +30,12 @@ from pathlib import Path
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(os.path.dirname(HERE), "kernel"))
 
-from fleet import HOST_PYTHON, MOUNTED, Fleet  # noqa: E402
+from bench_role import WRAPPER  # noqa: E402
+from fleet import HOST_PYTHON, MOUNTED, ROLE_PLAY, Fleet, host_document  # noqa: E402
 
 SIZES = (1, 8, 32)
 CASES = [("--check", True, True), ("first run", False, True), ("no-change", False, False)]
 TARGET = 10.0
-PLAY = """\
-- name: Hypervisors
-  hosts: hypervisors
-  gather_facts: false
-  become: true
-  roles:
-    - role: dpif.ovs.hypervisor
-"""
-#: Each host's interpreter: it logs start, end and exit status, then is the real one.
-WRAPPER = """\
-#!/bin/sh
-s=$(date +%s.%N)
-{py} "$@"
-rc=$?
-echo "$s $(date +%s.%N) $rc" >>{log}
-exit $rc
-"""
-
-
-def document(n):
-    return [{"name": "fb", "purge_ports": True, "purge_flows": True,
-             "vports": [{"name": "fb-in", "type": "internal", "port_no": 1},
-                        {"name": "fb-vx", "type": "vxlan", "port_no": 10, "options": {"dst_port": 4789}}],
-             "flows": ["in_port(fb-in),eth(),eth_type(0x0800),ipv4(dst=10.%d.0.0/255.255.0.0,frag=no) fb-vx" % n,
-                       "in_port(fb-vx),eth(),eth_type(0x0800),ipv4(dst=10.%d.0.0/255.255.0.0,frag=no) fb-in" % n]}]
-
-
 def procs(fleet):
     """[(start, end)] of the module processes every host logged; the logs are emptied."""
     out = []
@@ -90,10 +64,10 @@ def size_run(hosts, work):
             script.write_text(WRAPPER.format(py=HOST_PYTHON, log="%s/hv%d/procs.log" % (MOUNTED, n)))
             script.chmod(0o755)
             host_vars["hv%d" % n] = {"ansible_python_interpreter": "%s/hv%d/python" % (MOUNTED, n),
-                                     "dpif_ovs_datapaths": document(n), "dpif_ovs_persist": False}
+                                     "dpif_ovs_datapaths": host_document(n, "fb"), "dpif_ovs_persist": False}
         inventory = fleet.inventory(host_vars)
         play = work / "site.yml"
-        play.write_text(PLAY)
+        play.write_text(ROLE_PLAY)
         times = work / "task-times.jsonl"
         env = {"ANSIBLE_CALLBACK_PLUGINS": os.path.join(HERE, "callback"),
                "ANSIBLE_CALLBACKS_ENABLED": "bench_task_times", "DPIF_BENCH_TASK_TIMES": str(times)}
@@ -104,8 +78,9 @@ def size_run(hosts, work):
             out = fleet.playbook(play, inventory, *(["--check"] if check else []), env=env, timeout=3600)
             wall = time.time() - t0
             if not recap_ok(out, hosts, changed):
-                raise SystemExit("bench_fleet: %d hosts, %s failed:\n%s\n%s" % (
-                    hosts, case, out.stdout[-5000:], out.stderr[-2000:]))
+                failures = [line for line in out.stdout.splitlines() if "UNREACHABLE" in line or "FAILED" in line]
+                raise SystemExit("bench_fleet: %d hosts, %s failed:\n%s\n%s\n%s" % (
+                    hosts, case, "\n".join(failures[:20]), out.stdout[-3000:], out.stderr[-2000:]))
             ran = procs(fleet)
             marks = [json.loads(line) for line in times.read_text().splitlines()] if times.exists() else []
             rows[case] = {"wall": wall, "procs": len(ran), "proc_s": sum(e - s for s, e in ran),

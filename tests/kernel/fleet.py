@@ -55,6 +55,28 @@ exec %(sshd)s -D -e -f "%(mnt)s/$HOST/sshd_config"
 """ % {"mnt": MOUNTED, "uid": UID, "sshd": SSHD}
 
 
+#: The hypervisor role on every fleet host, as a user's site.yml has it.
+ROLE_PLAY = """\
+- name: Hypervisors
+  hosts: hypervisors
+  gather_facts: false
+  become: true
+  roles:
+    - role: dpif.ovs.hypervisor
+"""
+
+
+def host_document(n: int, dp: str) -> list:
+    """Host N's own document: datapath ``dp`` with an internal port and a
+    vxlan port, and two flows that match the host's own prefix 10.N/16."""
+    inner, tunnel = dp + "-in", dp + "-vx"
+    match = "eth(),eth_type(0x0800),ipv4(dst=10.%d.0.0/255.255.0.0,frag=no)" % n
+    return [{"name": dp, "purge_ports": True, "purge_flows": True,
+             "vports": [{"name": inner, "type": "internal", "port_no": 1},
+                        {"name": tunnel, "type": "vxlan", "port_no": 10, "options": {"dst_port": 4789}}],
+             "flows": ["in_port(%s),%s %s" % (inner, match, tunnel), "in_port(%s),%s %s" % (tunnel, match, inner)]}]
+
+
 def sh(cmd: str) -> str:
     out = subprocess.run(cmd, shell=True, capture_output=True, text=True, check=False)
     if out.returncode:
@@ -171,6 +193,9 @@ class Fleet:
         to its environment."""
         run_env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=COLL_ROOT, ANSIBLE_NOCOLOR="1",
                        ANSIBLE_HOST_KEY_CHECKING="0", ANSIBLE_PIPELINING="1", ANSIBLE_FORKS=str(forks or self.count),
+                       # Every host's SSH handshake shares the sandbox's one CPU: 32 at once took
+                       # more than Ansible's default 10 s connection timeout for one of them.
+                       ANSIBLE_TIMEOUT="120",
                        ANSIBLE_SSH_CONTROL_PATH_DIR=str(self.control),
                        ANSIBLE_LOCAL_TEMP=str(self.work / "local-tmp"),
                        ANSIBLE_SSH_ARGS="-o ControlMaster=auto -o ControlPersist=60s -o UserKnownHostsFile=/dev/null",

@@ -10,18 +10,10 @@ import re
 
 import pytest
 
-from fleet import Fleet
+from fleet import ROLE_PLAY, Fleet, host_document
 
 HOSTS = 8
 BAD = "hv%d" % HOSTS        # its document is refused; the others converge
-PLAY = """\
-- name: Hypervisors
-  hosts: hypervisors
-  gather_facts: false
-  become: true
-  roles:
-    - role: dpif.ovs.hypervisor
-"""
 GUARD_PLAY = """\
 - name: The SSH session's interface is refused, reached over SSH with become
   hosts: hv1
@@ -60,12 +52,7 @@ GUARD_PLAY = """\
 
 
 def document(n):
-    """Host N's own document: its flows match its own prefix."""
-    return [{"name": "fdp", "purge_ports": True, "purge_flows": True,
-             "vports": [{"name": "fdp-in", "type": "internal", "port_no": 1},
-                        {"name": "fvx", "type": "vxlan", "port_no": 10, "options": {"dst_port": 4789}}],
-             "flows": ["in_port(fdp-in),eth(),eth_type(0x0800),ipv4(dst=10.%d.0.0/255.255.0.0,frag=no) fvx" % n,
-                       "in_port(fvx),eth(),eth_type(0x0800),ipv4(dst=10.%d.0.0/255.255.0.0,frag=no) fdp-in" % n]}]
+    return host_document(n, "fdp")
 
 
 def host_vars(n, doc=None):
@@ -102,7 +89,7 @@ def fleet(tmp_path_factory):
 
 def test_the_role_on_eight_hosts_over_ssh_with_become(fleet, dpctl):
     play = fleet.work / "site.yml"
-    play.write_text(PLAY)
+    play.write_text(ROLE_PLAY)
     bad = document(HOSTS)
     bad[0]["vports"][1]["options"]["dst_port"] = 70000
     inventory = fleet.inventory(dict(("hv%d" % n, host_vars(n, bad if n == HOSTS else None))
@@ -110,7 +97,7 @@ def test_the_role_on_eight_hosts_over_ssh_with_become(fleet, dpctl):
 
     out = fleet.playbook(play, inventory, "--check", "--diff")
     good_hosts(out, changed=True)
-    assert out.stdout.count("+port 10: fvx (vxlan: dst_port=4789)") == HOSTS - 1     # each host's plan, as a diff
+    assert out.stdout.count("+port 10: fdp-vx (vxlan: dst_port=4789)") == HOSTS - 1     # each host's plan, as a diff
     for n in range(1, HOSTS + 1):
         assert fleet.dpctl(n, "show", "fdp") == ""              # --check created nothing
 
@@ -118,7 +105,7 @@ def test_the_role_on_eight_hosts_over_ssh_with_become(fleet, dpctl):
     good_hosts(out, changed=True)
     for n in range(1, HOSTS):
         shown = fleet.dpctl(n, "show", "fdp")
-        assert "port 1: fdp-in (internal)" in shown and "port 10: fvx (vxlan" in shown, (n, shown)
+        assert "port 1: fdp-in (internal)" in shown and "port 10: fdp-vx (vxlan" in shown, (n, shown)
         flows = fleet.dpctl(n, "dump-flows", "fdp")
         assert "ipv4(dst=10.%d.0.0/255.255.0.0,frag=no)" % n in flows and len(flows.splitlines()) == 2
     assert fleet.dpctl(HOSTS, "show", "fdp") == ""                # the bad host: nothing half-done
