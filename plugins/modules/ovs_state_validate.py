@@ -53,7 +53,6 @@ EXAMPLES = r"""
 - name: Check this host's document on the controller before anything changes
   dpif.ovs.ovs_state_validate:
     datapaths: "{{ dpif_ovs_datapaths }}"
-  delegate_to: localhost
 """
 
 RETURN = r"""

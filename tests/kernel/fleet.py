@@ -49,7 +49,9 @@ set -e
 mount --bind "$FLEET" %(mnt)s
 for f in passwd group shadow sudoers; do mount --bind "%(mnt)s/$HOST/etc/$f" "/etc/$f"; done
 mount -t tmpfs -o mode=0755,uid=%(uid)d,gid=%(uid)d tmpfs "%(mnt)s/$HOST/home"
-for d in $PRIVATE; do mkdir -p "$d"; mount -t tmpfs -o mode=0700 tmpfs "$d"; done
+# A missing mount point is made as the collection makes these directories (root's, 0700): it is
+# on the real filesystem, which later runs as root check.
+for d in $PRIVATE; do [ -d "$d" ] || mkdir -m 0700 "$d"; mount -t tmpfs -o mode=0700 tmpfs "$d"; done
 chmod 1777 /tmp /var/tmp        # the lock and cache directories stay root's alone (0700)
 exec %(sshd)s -D -e -f "%(mnt)s/$HOST/sshd_config"
 """ % {"mnt": MOUNTED, "uid": UID, "sshd": SSHD}
@@ -226,8 +228,18 @@ class Fleet:
 
     @staticmethod
     def _remove(count: int, prefix: str, control: Path, made_run_sshd: bool):
-        """Take down what the hosts leave once their sshds are gone."""
+        """Take down what the hosts leave once their sshds are gone: the
+        sessions ssh's ControlPersist kept open hold a namespace (and its
+        datapaths) alive after ``ip netns del``, so every process in it is
+        killed first."""
         for n in range(1, count + 1):
+            pids = subprocess.run(["ip", "netns", "pids", "%s%d" % (prefix, n)], capture_output=True, text=True,
+                                  check=False).stdout.split()
+            for pid in pids:
+                try:
+                    os.kill(int(pid), signal.SIGKILL)
+                except (ProcessLookupError, ValueError):
+                    pass
             subprocess.run(["ip", "link", "del", "%sh%d" % (prefix, n)], check=False, stderr=subprocess.DEVNULL)
             subprocess.run(["ip", "netns", "del", "%s%d" % (prefix, n)], check=False, stderr=subprocess.DEVNULL)
         subprocess.run(["umount", "-l", str(control)], check=False, stderr=subprocess.DEVNULL)
