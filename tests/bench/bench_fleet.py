@@ -36,6 +36,8 @@ from fleet import HOST_PYTHON, MOUNTED, ROLE_PLAY, Fleet, host_document  # noqa:
 SIZES = (1, 8, 32)
 CASES = [("--check", True, True), ("first run", False, True), ("no-change", False, False)]
 TARGET = 10.0
+
+
 def procs(fleet):
     """[(start, end)] of the module processes every host logged; the logs are emptied."""
     out = []
