@@ -17,6 +17,12 @@ processes' time on the hosts, and what one new SSH connection costs.
 
 Target (issue "Fleets"): a no-change run on 32 hosts within 10x the time of
 one host.
+
+The floor row measures what any play costs on the same fleet, without the
+collection: one ansible.builtin.ping task with become (a worker process per
+host on the controller, an SSH session, sudo, an interpreter and AnsiballZ on
+the host). Its own ratio says how far below the target this sandbox can go:
+every host's module runs on the one CPU the controller uses too.
 """
 
 import json
@@ -36,6 +42,15 @@ from fleet import HOST_PYTHON, MOUNTED, ROLE_PLAY, Fleet, host_document  # noqa:
 SIZES = (1, 8, 32)
 CASES = [("--check", True, True), ("first run", False, True), ("no-change", False, False)]
 TARGET = 10.0
+PING_PLAY = """\
+- name: The floor, one module with become and no collection code
+  hosts: hypervisors
+  gather_facts: false
+  become: true
+  tasks:
+    - name: Ping
+      ansible.builtin.ping:
+"""
 
 
 def procs(fleet):
@@ -89,6 +104,14 @@ def size_run(hosts, work):
                           "marks": marks, "t1": t0 + wall}
             print("  (%d hosts, %s: %.1f s, %d module processes)" % (hosts, case, wall, len(ran)),
                   file=sys.stderr, flush=True)
+        ping = work / "ping.yml"
+        ping.write_text(PING_PLAY)
+        t0 = time.time()
+        out = fleet.playbook(ping, inventory, timeout=3600)
+        rows["ping"] = time.time() - t0
+        if not recap_ok(out, hosts, changed=False):
+            raise SystemExit("bench_fleet: %d hosts, the ping floor failed:\n%s" % (hosts, out.stdout[-3000:]))
+        procs(fleet)
         ssh = []
         for _attempt in range(3):
             t0 = time.time()
@@ -129,6 +152,10 @@ def run(sizes=SIZES):
     ratio = results[large]["no-change"]["wall"] / results[small]["no-change"]["wall"]
     print("no-change run, %d hosts / %d host%s: %.1fx (target <= %.0fx): %s" % (
         large, small, "" if small == 1 else "s", ratio, TARGET, "met" if ratio <= TARGET else "NOT met"))
+    floor = results[large]["ping"] / results[small]["ping"]
+    print("floor, one ansible.builtin.ping task with become, no collection code: %s; %d hosts / %d: %.1fx" % (
+        ", ".join("%d host%s %.1f s" % (hosts, "" if hosts == 1 else "s", results[hosts]["ping"]) for hosts in sizes),
+        large, small, floor))
     row = results[large]["no-change"]
     print("where the time goes, no-change run on %d hosts (%.1f s):" % (large, row["wall"]))
     for name, seconds in tasks(row):
