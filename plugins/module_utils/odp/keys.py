@@ -114,6 +114,31 @@ IPPROTO_SCTP = 132
 
 FRAG_NAMES = ("no", "first", "later")
 FRAG_VALUES = {"no": 0, "first": 1, "later": 2}
+#: ``frag=later``: a later fragment, which has no transport header to match.
+FRAG_LATER = FRAG_VALUES["later"]
+
+#: The TCI bit that says a VLAN header is present (802.1Q's CFI/DEI bit, which
+#: the kernel repurposes): a vlan key or push_vlan without it is refused.
+VLAN_CFI = 0x1000
+
+# What the kernel's match_validate() requires of a key, given its values: the
+# L3 attribute an ethertype requires, and the L4 attributes an IP protocol does.
+L3_KEY_BY_ETHERTYPE = {ETH_P_IP: KEY_IPV4, ETH_P_IPV6: KEY_IPV6, ETH_P_ARP: KEY_ARP, ETH_P_RARP: KEY_ARP,
+                       ETH_P_MPLS_UC: KEY_MPLS, ETH_P_MPLS_MC: KEY_MPLS, ETH_P_NSH: KEY_NSH}
+#: The ethertype an L3 attribute implies when the flow does not say (MPLS: unicast).
+ETHERTYPE_BY_L3_KEY = {KEY_IPV4: ETH_P_IP, KEY_IPV6: ETH_P_IPV6, KEY_ARP: ETH_P_ARP, KEY_MPLS: ETH_P_MPLS_UC,
+                       KEY_NSH: ETH_P_NSH}
+L4_KEYS_BY_PROTO = {
+    (KEY_IPV4, IPPROTO_TCP): (KEY_TCP, KEY_TCP_FLAGS), (KEY_IPV6, IPPROTO_TCP): (KEY_TCP, KEY_TCP_FLAGS),
+    (KEY_IPV4, IPPROTO_UDP): (KEY_UDP,), (KEY_IPV6, IPPROTO_UDP): (KEY_UDP,),
+    (KEY_IPV4, IPPROTO_SCTP): (KEY_SCTP,), (KEY_IPV6, IPPROTO_SCTP): (KEY_SCTP,),
+    (KEY_IPV4, IPPROTO_ICMP): (KEY_ICMP,), (KEY_IPV6, IPPROTO_ICMPV6): (KEY_ICMPV6,),
+}
+#: The IP protocol an L4 attribute needs matched exactly.
+PROTO_BY_L4_KEY = {KEY_TCP: IPPROTO_TCP, KEY_TCP_FLAGS: IPPROTO_TCP, KEY_UDP: IPPROTO_UDP,
+                   KEY_SCTP: IPPROTO_SCTP, KEY_ICMP: IPPROTO_ICMP, KEY_ICMPV6: IPPROTO_ICMPV6}
+#: ICMPv6 types of neighbour discovery (solicitation, advertisement): an ND key goes with them.
+ICMPV6_ND_TYPES = (135, 136)
 
 # Flag sets, ascending bit order (the order the printer uses).
 CT_STATE_FLAGS = (("new", 0x01), ("est", 0x02), ("rel", 0x04), ("rpl", 0x08),

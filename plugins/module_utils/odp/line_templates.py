@@ -115,7 +115,7 @@ def _vid(text: str) -> Optional[bytes]:
         v = K.parse_int(text)
     except ValueError:
         return None
-    return (0x1000 | v).to_bytes(2, "big") if 0 < v <= 0xFFF else None
+    return (K.VLAN_CFI | v).to_bytes(2, "big") if 0 < v <= 0xFFF else None
 
 
 def _vid_probe(old: bytes) -> str:

@@ -176,43 +176,35 @@ def _canon_tunnel(key, mask):
     return tuple(out_k), tuple(out_m)
 
 
-# The key attributes the kernel's match_validate() requires, given the values
-# of the others: by ethertype, then (unless a later fragment) by IP protocol.
-_L3_FOR_ETHERTYPE = {0x0806: (K.KEY_ARP,), 0x8035: (K.KEY_ARP,), 0x8847: (K.KEY_MPLS,), 0x8848: (K.KEY_MPLS,),
-                     0x0800: (K.KEY_IPV4,), 0x86DD: (K.KEY_IPV6,), 0x894F: (K.KEY_NSH,)}
-_L4_FOR_PROTO = {6: (K.KEY_TCP, K.KEY_TCP_FLAGS), 17: (K.KEY_UDP,), 132: (K.KEY_SCTP,)}
-_FRAG_LATER = 2
-# Payload sizes of the fixed-size attributes that can be required.
-_REQUIRED_SIZE = {K.KEY_ARP: 24, K.KEY_IPV4: 12, K.KEY_IPV6: 40, K.KEY_TCP: 4, K.KEY_TCP_FLAGS: 2,
-                  K.KEY_UDP: 4, K.KEY_SCTP: 4, K.KEY_ICMP: 2, K.KEY_ICMPV6: 2, K.KEY_ND: 28,
-                  K.KEY_IPV6_EXTHDRS: 2}
-
-
 def _required_attrs(attrs):
+    """The key attributes the kernel's match_validate() requires, given the
+    values of the others: by ethertype, then (unless a later fragment) by IP
+    protocol."""
     values = dict(attrs)
     eth_type = values.get(K.KEY_ETHERTYPE)
     if eth_type is None or len(eth_type) != 2:
         return ()
-    need = list(_L3_FOR_ETHERTYPE.get((eth_type[0] << 8) | eth_type[1], ()))
-    if K.KEY_IPV6 in need:
+    l3_key = K.L3_KEY_BY_ETHERTYPE.get((eth_type[0] << 8) | eth_type[1])
+    need = [] if l3_key is None else [l3_key]
+    if l3_key == K.KEY_IPV6:
         # Not required, but the kernel reports it for every IPv6 flow (and
         # ovs-dpctl prints it): canonical IPv6 flows carry it too.
         need.append(K.KEY_IPV6_EXTHDRS)
     l3 = values.get(K.KEY_IPV4)
     if l3 is not None and len(l3) == 12:
-        proto, frag, icmp = l3[8], l3[11], K.KEY_ICMP if l3[8] == 1 else None
+        l3_key, proto, frag = K.KEY_IPV4, l3[8], l3[11]
     else:
         l3 = values.get(K.KEY_IPV6)
         if l3 is None or len(l3) != 40:
             return need
-        proto, frag, icmp = l3[36], l3[39], K.KEY_ICMPV6 if l3[36] == 58 else None
-    if frag == _FRAG_LATER:
+        l3_key, proto, frag = K.KEY_IPV6, l3[36], l3[39]
+    if frag == K.FRAG_LATER:
         return need
-    need.extend(_L4_FOR_PROTO.get(proto, ()))
-    if icmp is not None:
-        need.append(icmp)
-        icmp_key = values.get(icmp)
-        if icmp == K.KEY_ICMPV6 and icmp_key and icmp_key[0] in (135, 136):
+    l4_keys = K.L4_KEYS_BY_PROTO.get((l3_key, proto), ())
+    need.extend(l4_keys)
+    if l4_keys == (K.KEY_ICMPV6,):
+        icmp_key = values.get(K.KEY_ICMPV6)
+        if icmp_key and icmp_key[0] in K.ICMPV6_ND_TYPES:
             need.append(K.KEY_ND)
     return need
 
@@ -268,8 +260,8 @@ def _canon_keys(key, mask):
     # key anyway (TCP needs TCP_FLAGS, IPv4 needs IPV4...): then it stays, zero.
     present = set(t for t, _p in out_k)
     for t in _required_attrs(out_k):
-        size = dropped.get(t, _REQUIRED_SIZE.get(t))
-        if size is not None and t not in present:
+        size = dropped.get(t, K.KEY_BY_NUM[t].size)
+        if size >= 0 and t not in present:
             out_k.append((t, bytes(size)))
             out_m.append((t, bytes(size)))
     rank = K.KEY_RANK

@@ -129,11 +129,10 @@ _PORT_LOW16 = 0xFFFF
 _ETH_P_802_2 = b"\x00\x04"          # the kernel's eth_type for a frame with none
 _MAC_ETHERNET = b"\x00"
 _MAC_NONE = b"\x01"
-_VLAN_CFI = 0x10                    # in the TCI's first (big-endian) byte
+_VLAN_CFI = keys.VLAN_CFI >> 8     # in the TCI's first (big-endian) byte
 _VLAN_TPIDS = (keys.ETH_P_8021Q, keys.ETH_P_8021AD)
-_FRAG_MAX = 2
+_FRAG_MAX = keys.FRAG_LATER
 _MAX_VLANS = 2
-_ND_TYPES = (135, 136)
 
 # How an attribute's payload lands in its field: None copies it whole,
 # else one source index (or None for a zero byte) per field byte.
@@ -418,7 +417,7 @@ def _misses_l4(flat: _Flat, level: dict, expected: int) -> bool:
     need = [expected]
     if expected == keys.KEY_TCP:
         need.append(keys.KEY_TCP_FLAGS)
-    if expected == keys.KEY_ICMPV6 and expected in level and flat.decide(*level[expected], 0) in _ND_TYPES:
+    if expected == keys.KEY_ICMPV6 and expected in level and flat.decide(*level[expected], 0) in keys.ICMPV6_ND_TYPES:
         need.append(keys.KEY_ND)
     return any(t not in level for t in need)
 

@@ -28,21 +28,6 @@ from ansible_collections.dpif.ovs.plugins.module_utils.odp.model import Flow
 _U32 = K.U32
 _BE16 = K.BE16
 
-_L3_FOR_ETHERTYPE = {
-    K.ETH_P_IP: K.KEY_IPV4, K.ETH_P_IPV6: K.KEY_IPV6, K.ETH_P_ARP: K.KEY_ARP, K.ETH_P_RARP: K.KEY_ARP,
-    K.ETH_P_MPLS_UC: K.KEY_MPLS, K.ETH_P_MPLS_MC: K.KEY_MPLS, K.ETH_P_NSH: K.KEY_NSH,
-}
-_ETHERTYPE_FOR_L3 = {K.KEY_IPV4: K.ETH_P_IP, K.KEY_IPV6: K.ETH_P_IPV6, K.KEY_ARP: K.ETH_P_ARP,
-                     K.KEY_MPLS: K.ETH_P_MPLS_UC, K.KEY_NSH: K.ETH_P_NSH}
-_L4_FOR_PROTO = {
-    (K.KEY_IPV4, K.IPPROTO_TCP): (K.KEY_TCP, K.KEY_TCP_FLAGS),
-    (K.KEY_IPV6, K.IPPROTO_TCP): (K.KEY_TCP, K.KEY_TCP_FLAGS),
-    (K.KEY_IPV4, K.IPPROTO_UDP): (K.KEY_UDP,), (K.KEY_IPV6, K.IPPROTO_UDP): (K.KEY_UDP,),
-    (K.KEY_IPV4, K.IPPROTO_SCTP): (K.KEY_SCTP,), (K.KEY_IPV6, K.IPPROTO_SCTP): (K.KEY_SCTP,),
-    (K.KEY_IPV4, K.IPPROTO_ICMP): (K.KEY_ICMP,), (K.KEY_IPV6, K.IPPROTO_ICMPV6): (K.KEY_ICMPV6,),
-}
-_PROTO_FOR_L4 = {K.KEY_TCP: K.IPPROTO_TCP, K.KEY_TCP_FLAGS: K.IPPROTO_TCP, K.KEY_UDP: K.IPPROTO_UDP,
-                 K.KEY_SCTP: K.IPPROTO_SCTP, K.KEY_ICMP: K.IPPROTO_ICMP, K.KEY_ICMPV6: K.IPPROTO_ICMPV6}
 _SETTABLE = {K.KEY_PRIORITY, K.KEY_SKB_MARK, K.KEY_CT_MARK, K.KEY_CT_LABELS, K.KEY_ETHERNET, K.KEY_TUNNEL,
              K.KEY_IPV4, K.KEY_IPV6, K.KEY_TCP, K.KEY_UDP, K.KEY_SCTP, K.KEY_MPLS, K.KEY_NSH}
 
@@ -114,7 +99,7 @@ def _check_keys(c, key, mask, level):
         if K.KEY_IN_PORT in kd and _U32.unpack(kd[K.KEY_IN_PORT])[0] >= 65536:
             c.fail("in_port must be below 65536", "in_port")
         if K.KEY_ETHERNET not in kd and K.KEY_ETHERTYPE not in kd:
-            l3 = [t for t in _ETHERTYPE_FOR_L3 if t in kd]
+            l3 = [t for t in K.ETHERTYPE_BY_L3_KEY if t in kd]
             if l3 and c.fix:
                 key.append((K.KEY_ETHERNET, bytes(12)))
                 if mask is not None:
@@ -131,9 +116,9 @@ def _check_keys(c, key, mask, level):
                 c.fixed("added eth(): a key needs eth() or eth_type(); eth() matches any Ethernet frame")
     # eth_type implied by an L3 attribute
     if K.KEY_ETHERTYPE not in kd:
-        l3 = [t for t in _ETHERTYPE_FOR_L3 if t in kd]
+        l3 = [t for t in K.ETHERTYPE_BY_L3_KEY if t in kd]
         if l3:
-            et = _ETHERTYPE_FOR_L3[l3[0]]
+            et = K.ETHERTYPE_BY_L3_KEY[l3[0]]
             if not c.fix:
                 c.fail("%s needs eth_type(0x%04x) matched exactly" % (_name(l3[0]), et), level + "eth_type")
             key.append((K.KEY_ETHERTYPE, _BE16.pack(et)))
@@ -162,7 +147,7 @@ def _check_keys(c, key, mask, level):
         if K.KEY_VLAN not in kd or K.KEY_ENCAP not in kd:
             c.fail("a VLAN match needs both vlan(...) and encap(...)", level + "vlan")
         tci = _BE16.unpack(kd[K.KEY_VLAN])[0]
-        if not tci & 0x1000 and (tci or kd[K.KEY_ENCAP]):
+        if not tci & K.VLAN_CFI and (tci or kd[K.KEY_ENCAP]):
             c.fail("vlan without the CFI bit is only valid as vlan(0) with an empty encap()", level + "vlan")
         if level.count("encap.") >= 1 and K.KEY_ENCAP in kd and any(t == K.KEY_ENCAP for t, _p in kd[K.KEY_ENCAP]):
             c.fail("at most two VLAN headers", level + "encap")
@@ -175,14 +160,14 @@ def _check_keys(c, key, mask, level):
         et = None
     # L3 companions and their mask rule
     if et is not None:
-        need = _L3_FOR_ETHERTYPE.get(et)
+        need = K.L3_KEY_BY_ETHERTYPE.get(et)
         if need is not None and need not in kd:
             if not add(need, "added %s() (wildcarded): eth_type 0x%04x requires it" % (_name(need), et)):
                 c.fail("eth_type 0x%04x requires a %s(...) attribute" % (et, _name(need)), level + _name(need))
     for t in (K.KEY_IPV4, K.KEY_IPV6, K.KEY_ARP, K.KEY_MPLS, K.KEY_NSH,
               K.KEY_CT_ORIG_TUPLE_IPV4, K.KEY_CT_ORIG_TUPLE_IPV6):
-        if t in kd and t in _ETHERTYPE_FOR_L3:
-            want = _ETHERTYPE_FOR_L3[t]
+        if t in kd and t in K.ETHERTYPE_BY_L3_KEY:
+            want = K.ETHERTYPE_BY_L3_KEY[t]
             ok = et == want or (t == K.KEY_ARP and et == K.ETH_P_RARP) or (t == K.KEY_MPLS and et == K.ETH_P_MPLS_MC)
             if not ok:
                 c.fail("%s needs eth_type(0x%04x)" % (_name(t), want), level + _name(t))
@@ -196,14 +181,14 @@ def _check_keys(c, key, mask, level):
         proto, frag = (v[8], v[11]) if l3 == K.KEY_IPV4 else (v[36], v[39])
         m = mask_of(l3)
         pmask = 0xFF if m is None else (m[8] if l3 == K.KEY_IPV4 else m[36])
-        if frag > 2:
+        if frag > K.FRAG_LATER:
             c.fail("frag must be no, first or later", level + _name(l3) + ".frag")
         if l3 == K.KEY_IPV6 and struct.unpack_from("!I", v, 32)[0] > 0xFFFFF:
             c.fail("ipv6 label is 20 bits", level + "ipv6.label")
     for t in (K.KEY_TCP, K.KEY_TCP_FLAGS, K.KEY_UDP, K.KEY_SCTP, K.KEY_ICMP, K.KEY_ICMPV6):
         if t not in kd:
             continue
-        want = _PROTO_FOR_L4[t]
+        want = K.PROTO_BY_L4_KEY[t]
         if l3 is None:
             c.fail("%s needs an ipv4(...) or ipv6(...) match" % _name(t), level + _name(t))
         if t == K.KEY_ICMP and l3 != K.KEY_IPV4 or t == K.KEY_ICMPV6 and l3 != K.KEY_IPV6:
@@ -225,7 +210,7 @@ def _check_keys(c, key, mask, level):
             else:
                 c.fail("%s needs %s(proto=%d) matched exactly" % (_name(t), _name(l3) if l3 else "ipv4", want),
                        level + _name(t))
-    if frag == 2:
+    if frag == K.FRAG_LATER:
         # A later fragment has no transport header: the kernel's key has no
         # L4 fields, and a mask that matches some is refused with EINVAL.
         for t in (K.KEY_TCP, K.KEY_TCP_FLAGS, K.KEY_UDP, K.KEY_SCTP, K.KEY_ICMP, K.KEY_ICMPV6):
@@ -233,8 +218,8 @@ def _check_keys(c, key, mask, level):
             if t in kd and (tm is None or any(tm)):
                 c.fail("a later fragment has no %s header to match: use frag=first or frag=no, or leave out %s(...)"
                        % (_name(t), _name(t)), level + _name(t))
-    if proto is not None and pmask == 0xFF and frag != 2:
-        for t in _L4_FOR_PROTO.get((l3, proto), ()):
+    if proto is not None and pmask == 0xFF and frag != K.FRAG_LATER:
+        for t in K.L4_KEYS_BY_PROTO.get((l3, proto), ()):
             if t not in kd:
                 if not add(t, "added %s(%s) (wildcarded): proto=%d requires it"
                            % (_name(t), "0/0" if t == K.KEY_TCP_FLAGS else "", proto)):
@@ -242,7 +227,7 @@ def _check_keys(c, key, mask, level):
     if K.KEY_ICMPV6 in kd:
         typ = kd[K.KEY_ICMPV6][0]
         tm = mask_of(K.KEY_ICMPV6)
-        if typ in (135, 136) and (tm is None or tm[0] == 0xFF) and K.KEY_ND not in kd:
+        if typ in K.ICMPV6_ND_TYPES and (tm is None or tm[0] == 0xFF) and K.KEY_ND not in kd:
             if not add(K.KEY_ND, "added nd() (wildcarded): icmpv6 type %d requires it" % typ):
                 c.fail("icmpv6 type %d requires nd(...)" % typ, level + "nd")
     if K.KEY_ND in kd and K.KEY_ICMPV6 not in kd:
@@ -324,7 +309,7 @@ def _check_actions(c, actions, key, mask, max_action, depth, path):
             tpid, tci = struct.unpack("!HH", p)
             if tpid not in (K.ETH_P_8021Q, K.ETH_P_8021AD):
                 c.fail("push_vlan tpid must be 0x8100 or 0x88a8", where)
-            if not tci & 0x1000:
+            if not tci & K.VLAN_CFI:
                 c.fail("push_vlan needs the CFI bit (cfi=0 is not allowed by the kernel)", where)
             if not ethernet:
                 c.fail("push_vlan needs an Ethernet flow", where)
@@ -427,11 +412,11 @@ def _check_set(c, t, p, kd, et, where):
             K.KEY_UDP: (K.ETH_P_IP, K.ETH_P_IPV6), K.KEY_SCTP: (K.ETH_P_IP, K.ETH_P_IPV6)}.get(kt)
     if need is not None and et not in need:
         c.fail("set(%s) needs a flow matching eth_type 0x%04x" % (name, need[0]), where + "." + name)
-    if kt in _PROTO_FOR_L4:
+    if kt in K.PROTO_BY_L4_KEY:
         l3 = kd.get(K.KEY_IPV4) or kd.get(K.KEY_IPV6)
         proto = None if l3 is None else (l3[8] if len(l3) == 12 else l3[36])
-        if proto != _PROTO_FOR_L4[kt]:
-            c.fail("set(%s) needs the flow to match proto=%d" % (name, _PROTO_FOR_L4[kt]), where + "." + name)
+        if proto != K.PROTO_BY_L4_KEY[kt]:
+            c.fail("set(%s) needs the flow to match proto=%d" % (name, K.PROTO_BY_L4_KEY[kt]), where + "." + name)
     if t == A.ACT_SET_MASKED:
         half = len(v) // 2
         val, msk = v[:half], v[half:]
