@@ -23,7 +23,7 @@ import tempfile
 import time
 
 from ansible_collections.dpif.ovs.plugins.module_utils.dpif.frontend import Dpif
-from ansible_collections.dpif.ovs.plugins.module_utils.dpif.netlink.genl import nla
+from ansible_collections.dpif.ovs.plugins.module_utils.dpif.netlink.framing import nla
 from ansible_collections.dpif.ovs.plugins.module_utils.dpif.provider import FlowDel, FlowPut
 
 

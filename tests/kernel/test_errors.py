@@ -14,7 +14,7 @@ import struct
 
 import pytest
 
-from ansible_collections.dpif.ovs.plugins.module_utils.dpif.netlink import genl, rtnl
+from ansible_collections.dpif.ovs.plugins.module_utils.dpif.netlink import framing, genl, rtnl
 from ansible_collections.dpif.ovs.plugins.module_utils.dpif.netlink import messages as m
 from ansible_collections.dpif.ovs.plugins.module_utils.dpif.provider import FlowGet, FlowPut
 from ansible_collections.dpif.ovs.plugins.module_utils.dpif.system import ATTR_NAMES
@@ -71,9 +71,9 @@ def test_a_request_refused_by_policy_names_the_attribute():
 
 def test_a_flow_batch_keeps_each_refusals_words(dpif, fdp):
     # in_port(1),eth(),eth_type(0x0800),ipv4(src=10.0.0.1,dst=10.0.0.2), exact; output 2.
-    key = (genl.nla(3, struct.pack("=I", 1)) + genl.nla(4, bytes(12)) + genl.nla(6, b"\x08\x00")
-           + genl.nla(7, socket.inet_aton("10.0.0.1") + socket.inet_aton("10.0.0.2") + bytes(4)))
-    actions = genl.nla(1, struct.pack("=I", 2))
+    key = (framing.nla(3, struct.pack("=I", 1)) + framing.nla(4, bytes(12)) + framing.nla(6, b"\x08\x00")
+           + framing.nla(7, socket.inet_aton("10.0.0.1") + socket.inet_aton("10.0.0.2") + bytes(4)))
+    actions = framing.nla(1, struct.pack("=I", 2))
     # Three creates in one send: the second has a KEY too short to be a
     # nest, which netlink's policy refuses before OVS sees it; the third
     # has the first's key, which OVS refuses with a bare EEXIST.
@@ -91,7 +91,7 @@ def test_a_flow_batch_keeps_each_refusals_words(dpif, fdp):
 
 
 def test_a_routing_refusal_says_why():
-    body = rtnl.RTMSG.pack(socket.AF_INET, 32, 0, 0, 0, 0, 0, 0, 0) + genl.nla(rtnl.RTA_DST, b"\1\2")
+    body = rtnl.RTMSG.pack(socket.AF_INET, 32, 0, 0, 0, 0, 0, 0, 0) + framing.nla(rtnl.RTA_DST, b"\1\2")
     with rtnl.Rtnl() as routes, pytest.raises(DpifError) as ei:
         routes._request(rtnl.RTM_GETROUTE, 0, body, "looking up a route")
     assert ei.value.kernel_msg == POLICY_FAILED + " (attribute RTA_DST: u32)"

@@ -13,7 +13,7 @@ import time
 import pytest
 
 from ansible_collections.dpif.ovs.plugins.module_utils.dpif.frontend import Dpif
-from ansible_collections.dpif.ovs.plugins.module_utils.dpif.netlink import genl
+from ansible_collections.dpif.ovs.plugins.module_utils.dpif.netlink import framing
 from ansible_collections.dpif.ovs.plugins.module_utils.dpif.provider import (
     FlowDel,
     FlowGet,
@@ -25,7 +25,7 @@ from ansible_collections.dpif.ovs.plugins.module_utils.errors import DpifError
 
 # -- hand-packed key and action attributes ---------------------------------
 
-nla = genl.nla
+nla = framing.nla
 
 
 def in_port(port):

@@ -35,7 +35,7 @@ import struct
 import sys
 import tempfile
 
-from ansible_collections.dpif.ovs.plugins.module_utils.dpif.netlink import genl
+from ansible_collections.dpif.ovs.plugins.module_utils.dpif.netlink import framing, genl
 from ansible_collections.dpif.ovs.plugins.module_utils.odp import flow_ufid
 from ansible_collections.dpif.ovs.plugins.module_utils.odp import text as T
 from ansible_collections.dpif.ovs.plugins.module_utils.odp import wire as W
@@ -241,15 +241,15 @@ def _family_id(name):
     """Generic netlink family id from nlctrl (CTRL_CMD_GETFAMILY), plain sockets."""
     name_b = name.encode() + b"\0"
     attr = struct.pack("=HH", 4 + len(name_b), 2) + name_b + b"\0" * (-len(name_b) & 3)   # CTRL_ATTR_FAMILY_NAME
-    msg = struct.pack("=IHHIIBBH", 20 + len(attr), 0x10, genl.NLM_F_REQUEST, 1, 0, 3, 1, 0) + attr
+    msg = struct.pack("=IHHIIBBH", 20 + len(attr), 0x10, framing.NLM_F_REQUEST, 1, 0, 3, 1, 0) + attr
     with socket.socket(socket.AF_NETLINK, socket.SOCK_RAW, genl.NETLINK_GENERIC) as s:
         s.bind((0, 0))
         s.send(msg)
         reply = s.recv(65536)
     length, mtype = struct.unpack_from("=IH", reply)
-    if mtype == genl.NLMSG_ERROR:
+    if mtype == framing.NLMSG_ERROR:
         raise AssertionError("nlctrl: no family %s (errno %d)" % (name, -struct.unpack_from("=i", reply, 16)[0]))
-    for t, v in genl.iter_nlas(reply[:length], 20):
+    for t, v in framing.iter_nlas(reply[:length], 20):
         if t == 1:              # CTRL_ATTR_FAMILY_ID
             return struct.unpack("=H", v)[0]
     raise AssertionError("nlctrl: no id for family %s" % name)
@@ -276,7 +276,7 @@ def _nl_flow(attrs, printers, reply_texts, terse, verbose):
     """Append one dumped flow's lines, as the model path prints them, after
     checking that the memoised printers (gathered's path: from the flow's
     payloads, and from the whole reply) print the same."""
-    d = {t: bytes(v) for t, v in genl.iter_nlas(attrs)}
+    d = {t: bytes(v) for t, v in framing.iter_nlas(attrs)}
     flow = W.decode_flow(d[FLOW_ATTR_KEY], d.get(FLOW_ATTR_MASK), d.get(FLOW_ATTR_ACTIONS), d.get(FLOW_ATTR_UFID))
     for printer, from_reply in zip(printers, reply_texts):
         got = printer.flow_text(d[FLOW_ATTR_KEY], d.get(FLOW_ATTR_MASK), d.get(FLOW_ATTR_ACTIONS, b""))
@@ -303,11 +303,11 @@ def _nl_install(sock, dp, lines, with_ufid):
         flow = T.parse_flow(line)
         attrs = []
         if with_ufid(i):
-            attrs.append(genl.nla(FLOW_ATTR_UFID, flow_ufid(flow)))
-        attrs.append(genl.nla(FLOW_ATTR_KEY, W.encode_key(flow)))
-        attrs.append(genl.nla(FLOW_ATTR_MASK, W.encode_mask(flow)))
-        attrs.append(genl.nla(FLOW_ATTR_ACTIONS, W.encode_actions(flow)))
-        msgs.append(sock.build(FLOW_CMD_NEW, genl.NLM_F_CREATE, ifindex, b"".join(attrs)))
+            attrs.append(framing.nla(FLOW_ATTR_UFID, flow_ufid(flow)))
+        attrs.append(framing.nla(FLOW_ATTR_KEY, W.encode_key(flow)))
+        attrs.append(framing.nla(FLOW_ATTR_MASK, W.encode_mask(flow)))
+        attrs.append(framing.nla(FLOW_ATTR_ACTIONS, W.encode_actions(flow)))
+        msgs.append(sock.build(FLOW_CMD_NEW, framing.NLM_F_CREATE, ifindex, b"".join(attrs)))
     results = sock.batch(msgs, [0] * len(msgs))
     bad = ["%s: %s" % (os.strerror(code), lines[i]) for i, (code, _reply) in enumerate(results) if code]
     if bad:

@@ -10,7 +10,7 @@ import struct
 import pytest
 
 from ansible_collections.dpif.ovs.plugins.module_utils.dpif import system
-from ansible_collections.dpif.ovs.plugins.module_utils.dpif.netlink import genl, messages, rtnl
+from ansible_collections.dpif.ovs.plugins.module_utils.dpif.netlink import extack, genl, messages, rtnl
 
 NLMSG_ERROR, NLMSG_DONE = 2, 3
 CAPPED, ACK_TLVS = 0x100, 0x200
@@ -40,7 +40,8 @@ RANGE_TEXT = "integer out of range (attribute OVS_DP_ATTR_MASKS_CACHE_SIZE: u32 
 
 def words(message, req, names="datapath", **kw):
     """The kernel's words about ``message``; ``names``: the datapath family's attribute names, or None."""
-    return genl.kernel_words(message, 0, req, messages.DP_ATTR_NAMES if names == "datapath" else names, **kw)
+    kw.setdefault("start", genl.HDR_LEN)
+    return extack.kernel_words(message, 0, req, messages.DP_ATTR_NAMES if names == "datapath" else names, **kw)
 
 
 @pytest.mark.parametrize("capped", [True, False])
@@ -55,7 +56,7 @@ def test_no_tlvs_no_words():
 def test_the_error_may_follow_other_messages_in_the_datagram():
     first = struct.pack("=IHHII", 20, NLMSG_ERROR, CAPPED, 6, 0) + struct.pack("=i", 0)
     data = memoryview(first + error_message(DP_NEW, 34, RANGE_TLVS))
-    assert genl.kernel_words(data, len(first), DP_NEW, messages.DP_ATTR_NAMES) == RANGE_TEXT
+    assert extack.kernel_words(data, len(first), DP_NEW, messages.DP_ATTR_NAMES, start=genl.HDR_LEN) == RANGE_TEXT
 
 
 def test_without_the_request_the_attribute_goes_unnamed():
@@ -77,10 +78,10 @@ def test_a_string_too_long():
 
 def test_a_types_own_range_goes_without_saying():
     policy = attr(4, struct.pack("=Q", 0)) + attr(5, struct.pack("=Q", 0xffffffff)) + attr(1, struct.pack("=I", 4))
-    assert genl.policy_text(policy) == "u32"
+    assert extack.policy_text(policy) == "u32"
     signed = attr(2, struct.pack("=q", -5)) + attr(3, struct.pack("=q", 5)) + attr(1, struct.pack("=I", 8))
-    assert genl.policy_text(signed) == "s32 from -5 to 5"
-    assert genl.policy_text(attr(6, struct.pack("=I", 1)) + attr(1, struct.pack("=I", 10))) == "binary of at least 1 bytes"
+    assert extack.policy_text(signed) == "s32 from -5 to 5"
+    assert extack.policy_text(attr(6, struct.pack("=I", 1)) + attr(1, struct.pack("=I", 10))) == "binary of at least 1 bytes"
 
 
 def test_an_attribute_inside_a_nest_is_named_by_its_path():
@@ -88,10 +89,10 @@ def test_an_attribute_inside_a_nest_is_named_by_its_path():
     req = request(attr(3, b"vx0\0") + attr(4, options))
     dst_port = 24 + 8 + 4          # name (8 bytes), then the OPTIONS header
     names = messages.VPORT_ATTR_NAMES
-    assert genl.attr_path(req, dst_port, names) == "OVS_VPORT_ATTR_OPTIONS.OVS_TUNNEL_ATTR_DST_PORT"
-    assert genl.attr_path(req, dst_port + 8, names) == "OVS_VPORT_ATTR_OPTIONS.9"
-    assert genl.attr_path(req, 24 + 8, names) == "OVS_VPORT_ATTR_OPTIONS"
-    assert genl.attr_path(req, 2000, names) is None
+    assert extack.attr_path(req, dst_port, names, start=genl.HDR_LEN) == "OVS_VPORT_ATTR_OPTIONS.OVS_TUNNEL_ATTR_DST_PORT"
+    assert extack.attr_path(req, dst_port + 8, names, start=genl.HDR_LEN) == "OVS_VPORT_ATTR_OPTIONS.9"
+    assert extack.attr_path(req, 24 + 8, names, start=genl.HDR_LEN) == "OVS_VPORT_ATTR_OPTIONS"
+    assert extack.attr_path(req, 2000, names, start=genl.HDR_LEN) is None
     tlvs = attr(1, b"bad port\0") + attr(2, struct.pack("=I", dst_port))
     assert words(error_message(req, 22, tlvs), req, names=names) == (
         "bad port (attribute OVS_VPORT_ATTR_OPTIONS.OVS_TUNNEL_ATTR_DST_PORT)")
@@ -116,14 +117,15 @@ def test_an_offset_alone_still_says_which_attribute():
 def test_a_refused_dump_says_why_in_its_done_message():
     body = struct.pack("=i", -22) + attr(1, b"dump refused\0")
     done = struct.pack("=IHHII", 16 + len(body), NLMSG_DONE, 0x2 | ACK_TLVS, 7, 0) + body
-    assert genl.kernel_words(done, 0) == "dump refused"
+    assert extack.kernel_words(done, 0, start=genl.HDR_LEN) == "dump refused"
 
 
 def test_routing_requests_are_named_past_their_fixed_header():
     body = rtnl.RTMSG.pack(2, 32, 0, 0, 0, 0, 0, 0, 0) + attr(rtnl.RTA_DST, b"\x0a\0\0\1") + attr(rtnl.RTA_OIF, b"\1\0\0\0")
     req = struct.pack("=IHHII", 16 + len(body), rtnl.RTM_GETROUTE, 1, 3, 0) + body
     tlvs = attr(1, b"Invalid oif\0") + attr(2, struct.pack("=I", 16 + 12 + 8))
-    got = genl.kernel_words(error_message(req, 19, tlvs), 0, req, rtnl.RTA_NAMES, 16 + rtnl.FIXED_HEADER[rtnl.RTM_GETROUTE])
+    got = extack.kernel_words(error_message(req, 19, tlvs), 0, req, rtnl.RTA_NAMES,
+                              start=16 + rtnl.FIXED_HEADER[rtnl.RTM_GETROUTE])
     assert got == "Invalid oif (attribute RTA_OIF)"
 
 

@@ -67,7 +67,7 @@ from dataclasses import dataclass
 from typing import Callable, Dict, Iterator, List, Mapping, Optional, Tuple, Union
 
 from ansible_collections.dpif.ovs.plugins.module_utils.errors import DpifError
-from ansible_collections.dpif.ovs.plugins.module_utils.dpif.netlink import genl, messages, rtnl
+from ansible_collections.dpif.ovs.plugins.module_utils.dpif.netlink import framing, genl, messages, rtnl
 
 ADDED = "added"
 REMOVED = "removed"
@@ -129,9 +129,9 @@ Event = Union[LinkEvent, VportEvent, Overrun]
 def _messages(data: bytes) -> Iterator[Tuple[int, int, int]]:
     """(type, start, end) of each netlink message in the datagram ``data``."""
     off = 0
-    while off + genl.NLHDR.size <= len(data):
-        length, message_type = genl.NLHDR.unpack_from(data, off)[:2]
-        if length < genl.NLHDR.size or off + length > len(data):
+    while off + framing.NLHDR.size <= len(data):
+        length, message_type = framing.NLHDR.unpack_from(data, off)[:2]
+        if length < framing.NLHDR.size or off + length > len(data):
             break
         yield message_type, off, off + length
         off += (length + 3) & ~3
@@ -161,7 +161,7 @@ class LinkTracker:
         leaves a bridge) and of other types are ignored."""
         events = []
         for message_type, start, end in _messages(data):
-            body = start + genl.NLHDR.size
+            body = start + framing.NLHDR.size
             if message_type not in (rtnl.RTM_NEWLINK, rtnl.RTM_DELLINK) or end - body < rtnl.IFINFOMSG.size:
                 continue
             if rtnl.IFINFOMSG.unpack_from(data, body)[0] != socket.AF_UNSPEC:
@@ -190,9 +190,9 @@ def vport_events(data: bytes, datapath_name: Optional[Callable[[int], str]] = No
     events' ``datapath`` ("" without it). Other commands are ignored."""
     events = []
     for message_type, start, end in _messages(data):
-        if message_type <= genl.NLMSG_OVERRUN or end - start < genl.HDR_LEN:
+        if message_type <= framing.NLMSG_OVERRUN or end - start < genl.HDR_LEN:
             continue
-        kind = VPORT_KINDS.get(data[start + genl.NLHDR.size])     # genlmsghdr's cmd
+        kind = VPORT_KINDS.get(data[start + framing.NLHDR.size])     # genlmsghdr's cmd
         if kind is None:
             continue
         dp_ifindex = _I32.unpack_from(data, start + genl.HDR_LEN - genl.OVS_HDR_LEN)[0]
@@ -218,7 +218,7 @@ class _Listener:
         try:
             sock.bind((0, 0))
             try:
-                sock.setsockopt(socket.SOL_SOCKET, genl.SO_RCVBUFFORCE, receive_buffer)
+                sock.setsockopt(socket.SOL_SOCKET, framing.SO_RCVBUFFORCE, receive_buffer)
             except OSError:         # not root: capped by net.core.rmem_max
                 sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, receive_buffer)
             genl.join_group(sock, group_id, what)

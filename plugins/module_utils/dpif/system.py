@@ -35,7 +35,7 @@ import struct
 from typing import Dict, Iterator, List, Optional, Tuple
 
 from ansible_collections.dpif.ovs.plugins.module_utils.errors import DpifError
-from ansible_collections.dpif.ovs.plugins.module_utils.dpif.netlink import genl
+from ansible_collections.dpif.ovs.plugins.module_utils.dpif.netlink import framing, genl
 from ansible_collections.dpif.ovs.plugins.module_utils.dpif.netlink import messages as m
 from ansible_collections.dpif.ovs.plugins.module_utils.dpif.provider import (
     UFID_MAX,
@@ -90,7 +90,7 @@ class SystemProvider(DpifProvider):
                   op: str, obj: str) -> Tuple[int, bytes]:
         """One datapath or vport request; the reply's (dp_ifindex, attributes)."""
         sock = self._sock(family)
-        flags = genl.NLM_F_ECHO if kind == _WRITE else 0
+        flags = framing.NLM_F_ECHO if kind == _WRITE else 0
         reply = sock.request(sock.build(cmd, flags, dp_ifindex, attrs), op, obj, kind)
         if reply is None:           # the kernel only acknowledged (a DEL may)
             return dp_ifindex, b""
@@ -164,7 +164,7 @@ class SystemProvider(DpifProvider):
                                   "query vport", "vport '%s'" % name)
 
     def port_query_by_number(self, dp: str, port_no: int) -> PortInfo:
-        return self._port_request(dp, m.CMD_GET, genl.nla_u32(m.VPORT_ATTR_PORT_NO, port_no), _READ,
+        return self._port_request(dp, m.CMD_GET, framing.nla_u32(m.VPORT_ATTR_PORT_NO, port_no), _READ,
                                   "query vport", "port number %d of datapath '%s'" % (port_no, dp))
 
     def port_dump(self, dp: str) -> Iterator[PortInfo]:
@@ -181,7 +181,7 @@ class SystemProvider(DpifProvider):
     def _encode_op(self, sock: genl.GenlSocket, ifindex: int, op: FlowOp) -> Tuple[Optional[bytes], int]:
         """The request for ``op`` and its batch kind; (None, 0) after
         setting ``op.error`` when it must not be sent."""
-        nla = genl.nla
+        nla = framing.nla
         op.kernel_msg = None
         attrs = []
         ufid = op.ufid
@@ -198,7 +198,7 @@ class SystemProvider(DpifProvider):
                 attrs.append(nla(FLOW_ATTR_MASK, op.mask))
             if op.create:
                 cmd = m.CMD_NEW
-                flags = 0 if op.modify else genl.NLM_F_CREATE
+                flags = 0 if op.modify else framing.NLM_F_CREATE
                 attrs.append(nla(FLOW_ATTR_ACTIONS, op.actions or b""))
                 kind = 0
             else:
@@ -212,7 +212,7 @@ class SystemProvider(DpifProvider):
             if op.probe:
                 attrs.append(_PROBE)
             if op.want_stats:
-                flags |= genl.NLM_F_ECHO
+                flags |= framing.NLM_F_ECHO
                 kind |= genl.EXPECT_REPLY
             op.stats = None
         elif isinstance(op, FlowDel):
@@ -223,7 +223,7 @@ class SystemProvider(DpifProvider):
                 attrs.append(nla(FLOW_ATTR_KEY, op.key))
             cmd, flags, kind = m.CMD_DEL, 0, 0
             if op.want_stats:
-                flags |= genl.NLM_F_ECHO
+                flags |= framing.NLM_F_ECHO
                 kind |= genl.EXPECT_REPLY
             op.stats = None
         elif isinstance(op, FlowGet):
@@ -303,7 +303,7 @@ class SystemProvider(DpifProvider):
     def flow_dump(self, dp: str, terse: bool = False, keys: bool = True) -> Iterator[DumpedFlow]:
         sock = self._flow()
         omit = _TERSE if terse else b"" if keys else _NO_KEYS
-        msg = sock.build(m.CMD_GET, genl.NLM_F_DUMP, self.dp_ifindex(dp), omit)
+        msg = sock.build(m.CMD_GET, framing.NLM_F_DUMP, self.dp_ifindex(dp), omit)
         for _ifindex, attrs in sock.dump(msg, "dump flows", "datapath '%s'" % dp):
             yield parse_flow(attrs)
 
@@ -316,16 +316,16 @@ class SystemProvider(DpifProvider):
 
     def _flow_replies(self, dp: str, omit: bytes) -> Iterator[FlowReplies]:
         sock = self._flow()
-        msg = sock.build(m.CMD_GET, genl.NLM_F_DUMP, self.dp_ifindex(dp), omit)
+        msg = sock.build(m.CMD_GET, framing.NLM_F_DUMP, self.dp_ifindex(dp), omit)
         return sock.dump_datagrams(msg, "dump flows", "datapath '%s'" % dp)
 
     def execute(self, dp: str, packet: bytes, key: bytes, actions: bytes,
                 probe: bool = False) -> None:
         sock = self._sock(m.PACKET_FAMILY)
-        nla = genl.nla
+        nla = framing.nla
         attrs = nla(PACKET_ATTR_PACKET, packet) + nla(PACKET_ATTR_KEY, key) + nla(PACKET_ATTR_ACTIONS, actions)
         if probe:
-            attrs += genl.nla_flag(PACKET_ATTR_PROBE)
+            attrs += framing.nla_flag(PACKET_ATTR_PROBE)
         sock.request(sock.build(PACKET_CMD_EXECUTE, 0, self.dp_ifindex(dp), attrs),
                      "execute packet", "datapath '%s'" % dp)
 
@@ -356,7 +356,7 @@ PACKET_ATTR_ACTIONS = 3
 PACKET_ATTR_PROBE = 8
 
 #: Attribute names for the kernel's reasons when it refuses a request (see
-#: genl.kernel_words); the key, mask and actions are OVS's to check, and it
+#: extack.kernel_words); the key, mask and actions are OVS's to check, and it
 #: gives no reasons, so their contents go unnamed.
 ATTR_NAMES = {
     m.DATAPATH_FAMILY: m.DP_ATTR_NAMES,
@@ -381,10 +381,10 @@ ATTR_NAMES = {
     },
 }
 
-_CLEAR = genl.nla_flag(FLOW_ATTR_CLEAR)
-_PROBE = genl.nla_flag(FLOW_ATTR_PROBE)
-_TERSE = genl.nla_u32(FLOW_ATTR_UFID_FLAGS, UFID_F_OMIT_KEY | UFID_F_OMIT_MASK | UFID_F_OMIT_ACTIONS)
-_NO_KEYS = genl.nla_u32(FLOW_ATTR_UFID_FLAGS, UFID_F_OMIT_KEY | UFID_F_OMIT_MASK)
+_CLEAR = framing.nla_flag(FLOW_ATTR_CLEAR)
+_PROBE = framing.nla_flag(FLOW_ATTR_PROBE)
+_TERSE = framing.nla_u32(FLOW_ATTR_UFID_FLAGS, UFID_F_OMIT_KEY | UFID_F_OMIT_MASK | UFID_F_OMIT_ACTIONS)
+_NO_KEYS = framing.nla_u32(FLOW_ATTR_UFID_FLAGS, UFID_F_OMIT_KEY | UFID_F_OMIT_MASK)
 _NLA = struct.Struct("=HH")
 #: The UFID attribute (20 bytes) and the KEY header after it.
 _UFID_KEY = struct.Struct("=HH16xHH")
@@ -404,7 +404,7 @@ def parse_flow(buf, start: int = 0) -> DumpedFlow:
         size, attr_type = unpack(buf, off)
         if size < 4 or off + size > end:
             break
-        attr_type &= genl.NLA_TYPE_MASK
+        attr_type &= framing.NLA_TYPE_MASK
         start = off + 4
         stop = off + size
         if attr_type == FLOW_ATTR_KEY:
@@ -448,7 +448,7 @@ def parse_payloads(data: bytes, spans: List[Tuple[int, int]]) -> List[FlowPayloa
             stop = off + size
             if size < 4 or stop > end:
                 break
-            attr_type &= genl.NLA_TYPE_MASK
+            attr_type &= framing.NLA_TYPE_MASK
             if attr_type == FLOW_ATTR_MASK:
                 mask = data[off + 4:stop]
             elif attr_type == FLOW_ATTR_ACTIONS:

@@ -14,7 +14,7 @@ from ansible_collections.dpif.ovs.plugins.module_utils.errors import DpifError
 from ansible_collections.dpif.ovs.plugins.module_utils.dpif import mgmt_path
 from ansible_collections.dpif.ovs.plugins.module_utils.dpif.mgmt_path import Session
 from ansible_collections.dpif.ovs.plugins.module_utils.dpif.netlink import rtnl
-from ansible_collections.dpif.ovs.plugins.module_utils.dpif.netlink.genl import nla, nla_u32
+from ansible_collections.dpif.ovs.plugins.module_utils.dpif.netlink.framing import nla, nla_u32
 from ansible_collections.dpif.ovs.plugins.module_utils.dpif.netlink.rtnl import Address, Link, Route
 
 

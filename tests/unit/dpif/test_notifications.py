@@ -9,8 +9,8 @@ import time
 import pytest
 
 from ansible_collections.dpif.ovs.plugins.module_utils.dpif import notifications
-from ansible_collections.dpif.ovs.plugins.module_utils.dpif.netlink import genl, messages, rtnl
-from ansible_collections.dpif.ovs.plugins.module_utils.dpif.netlink.genl import nla, nla_u32
+from ansible_collections.dpif.ovs.plugins.module_utils.dpif.netlink import framing, genl, messages, rtnl
+from ansible_collections.dpif.ovs.plugins.module_utils.dpif.netlink.framing import nla, nla_u32
 from ansible_collections.dpif.ovs.plugins.module_utils.dpif.notifications import (
     ADDED, REMOVED, LinkEvent, LinkTracker, Notifications, Overrun, VportEvent, vport_events)
 from ansible_collections.dpif.ovs.plugins.module_utils.errors import DpifError
@@ -22,7 +22,7 @@ IFF_UP = 0x1
 def link_message(message_type, ifindex, name, family=socket.AF_UNSPEC, flags=0):
     """An RTM_NEWLINK or RTM_DELLINK notification as the kernel sends it."""
     body = rtnl.IFINFOMSG.pack(family, 1, ifindex, flags, 0) + nla(rtnl.IFLA_IFNAME, name.encode() + b"\0")
-    return genl.NLHDR.pack(genl.NLHDR.size + len(body), message_type, 0, 0, 0) + body
+    return framing.NLHDR.pack(framing.NLHDR.size + len(body), message_type, 0, 0, 0) + body
 
 
 def new_link(ifindex, name, **kw):
@@ -60,7 +60,7 @@ def test_multicast_groups_are_read_from_the_family_description():
 def test_join_group_failure_names_the_group():
     class Refusing:
         def setsockopt(self, level, option, value):
-            assert (level, option) == (genl.SOL_NETLINK, genl.NETLINK_ADD_MEMBERSHIP)
+            assert (level, option) == (framing.SOL_NETLINK, genl.NETLINK_ADD_MEMBERSHIP)
             raise OSError(errno.EINVAL, "Invalid argument")
 
     with pytest.raises(DpifError) as err:
@@ -98,7 +98,7 @@ def test_bridge_port_messages_and_other_types_are_not_devices():
     tracker = LinkTracker({5: "v0"})
     # A device leaving a Linux bridge: RTM_DELLINK of family AF_BRIDGE, the device stays.
     assert tracker.update(del_link(5, "v0", family=AF_BRIDGE) + new_link(9, "x", family=AF_BRIDGE)) == []
-    assert tracker.update(genl.NLHDR.pack(20, rtnl.RTM_NEWADDR, 0, 0, 0) + b"\0" * 4) == []
+    assert tracker.update(framing.NLHDR.pack(20, rtnl.RTM_NEWADDR, 0, 0, 0) + b"\0" * 4) == []
     assert tracker.update(b"\x08\0\0\0") == []               # shorter than a header
     assert tracker.names == {5: "v0"}
 
@@ -124,7 +124,7 @@ def test_vport_new_and_del_are_decoded():
 
 def test_vport_set_and_control_messages_are_ignored():
     data = (vport_message(messages.CMD_SET, 11, "v0", 3)
-            + genl.NLHDR.pack(20, genl.NLMSG_ERROR, 0, 0, 0) + b"\0" * 4)
+            + framing.NLHDR.pack(20, framing.NLMSG_ERROR, 0, 0, 0) + b"\0" * 4)
     assert vport_events(data) == []
 
 

@@ -15,7 +15,7 @@ import time
 
 import pytest
 
-from ansible_collections.dpif.ovs.plugins.module_utils.odp import keys, overlap
+from ansible_collections.dpif.ovs.plugins.module_utils.odp import kernel_key, keys
 from ansible_collections.dpif.ovs.plugins.module_utils.odp.model import canonical
 from ansible_collections.dpif.ovs.plugins.module_utils.odp.overlap import OverlapIndex, refused_creates
 from ansible_collections.dpif.ovs.plugins.module_utils.odp.rules import validate
@@ -292,8 +292,8 @@ def test_keys_the_kernel_refuses_get_no_answer():
 def _walked(key: bytes, new: bool = True):
     """The walk's flattened key, None when out of scope (as a ``new`` key's)."""
     try:
-        flat = overlap._flatten_key(key)
-    except overlap._Unsure:
+        flat = kernel_key.flatten_key(key)
+    except kernel_key.Unsure:
         return None
     return int.from_bytes(flat.vec, "big") if flat.creatable or not new else None
 
@@ -302,7 +302,7 @@ def _learnt(flattener, key: bytes):
     """(flattened key, creatable) through learnt layouts, None when out of scope."""
     try:
         flat, facts = flattener.flatten(key)
-    except overlap._Unsure:
+    except kernel_key.Unsure:
         return None
     return flat, facts.creatable
 
@@ -313,7 +313,7 @@ def _dumped(key: bytes) -> bytes:
 
 
 def test_learnt_layouts_flatten_as_the_walk_does():
-    flattener = overlap._KeyFlattener()
+    flattener = kernel_key.KeyFlattener()
     rnd = random.Random(11)
     lines = gen_flows(1500, seed=29) + [gen_flow(rnd, port=rnd.choice((1, 2))) for _n in range(500)]
     compared = fast = 0
@@ -328,17 +328,17 @@ def test_learnt_layouts_flatten_as_the_walk_does():
 
 
 def test_a_layout_rechecks_the_values_it_decided_on():
-    flattener = overlap._KeyFlattener()
+    flattener = kernel_key.KeyFlattener()
     tcp = encode("in_port(1),eth(),eth_type(0x0800),ipv4(proto=6,frag=no),tcp(dst=80) 1")[0]
     flattener.flatten(tcp)
     later = bytearray(tcp)
     later[tcp.index(bytes([6, 0, 0, 0]), 40) + 3] = 9         # frag 9: the kernel refuses it
-    with pytest.raises(overlap._Unsure):
+    with pytest.raises(kernel_key.Unsure):
         flattener.flatten(bytes(later))
     vlan = encode("in_port(1),eth(),eth_type(0x8100),vlan(vid=5),encap(eth_type(0x0800),ipv4(frag=no)) 1")[0]
     flattener.flatten(vlan)
     no_cfi = vlan.replace(b"\x10\x05", b"\x00\x05")
-    with pytest.raises(overlap._Unsure):
+    with pytest.raises(kernel_key.Unsure):
         flattener.flatten(no_cfi)
 
 
@@ -357,9 +357,9 @@ def test_the_index_agrees_with_comparing_every_pair():
             expected.append((line, hit))
             continue
         try:
-            flat = overlap._flatten_key(key)
-            flat_mask = int.from_bytes(overlap._flatten_mask(mask, flat.vlans, flat.ethernet), "big")
-        except overlap._Unsure:
+            flat = kernel_key.flatten_key(key)
+            flat_mask = int.from_bytes(kernel_key.flatten_mask(mask, flat.vlans, flat.ethernet), "big")
+        except kernel_key.Unsure:
             continue
         installed.append((line, int.from_bytes(flat.vec, "big") & flat_mask, flat_mask))
     assert refused_creates([], flows) == expected

@@ -3,11 +3,6 @@
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """A raw Generic Netlink transport for the four OVS families.
 
-(Over 600 lines: the batch window sizing, the receive loop and the reading
-of the kernel's extended acks work on the same buffers and sequence numbers,
-and nlctrl's answer gives both the family id and its multicast groups;
-issue 20's layout work is where the acks get a module of their own.)
-
 Why not pyroute2 here: its generic ``nla`` objects cost about 200 us to
 encode one flow message (213 us measured in the style-anchor study) against
 about 13 us with ``struct``; decoding is as costly. At 100k flows that is
@@ -49,15 +44,9 @@ had its error dropped): those marked safe to resend are resent in a smaller
 window, the others are reported with ENOBUFS ("outcome unknown") for the
 caller to re-query.
 
-Extended acks: the socket asks for them (NETLINK_EXT_ACK), so when the
-kernel refuses a request it may say why ("integer out of range") and point
-at the attribute it refused (an offset into the request) and the policy it
-failed (type, range, length). Only netlink's own attribute validation fills
-them for the OVS families; the openvswitch module's checks give a bare
-errno. They are read only from error answers (:func:`kernel_words`), so
-successes cost nothing more, and turned into one phrase naming the
-attribute: ``integer out of range (attribute
-OVS_DP_ATTR_MASKS_CACHE_SIZE: u32 from 0 to 4096)``.
+The socket asks for extended acks (NETLINK_EXT_ACK): a refusal's answer may
+carry the kernel's reasons, which :mod:`.extack` turns into words. Netlink's
+own framing (headers, flags, attributes) is :mod:`.framing`.
 """
 
 from __future__ import absolute_import, annotations, division, print_function
@@ -70,29 +59,27 @@ import struct
 from typing import Dict, Iterator, List, Optional, Sequence, Tuple, Union
 
 from ansible_collections.dpif.ovs.plugins.module_utils.errors import DpifError
+from ansible_collections.dpif.ovs.plugins.module_utils.dpif.netlink.extack import kernel_words
+from ansible_collections.dpif.ovs.plugins.module_utils.dpif.netlink.framing import (
+    NETLINK_CAP_ACK,
+    NETLINK_EXT_ACK,
+    NLHDR,
+    NLM_F_ACK,
+    NLM_F_ACK_TLVS,
+    NLM_F_DUMP,
+    NLM_F_REQUEST,
+    NLMSG_DONE,
+    NLMSG_ERROR,
+    NLMSG_OVERRUN,
+    SO_RCVBUFFORCE,
+    SO_SNDBUFFORCE,
+    SOL_NETLINK,
+    AttrNames,
+    iter_nlas,
+    nla,
+)
 
 NETLINK_GENERIC = 16
-SOL_NETLINK = 270
-NETLINK_CAP_ACK = 10          # errors carry only the request's header, not its body
-NETLINK_EXT_ACK = 11          # errors carry the kernel's reasons (Linux 4.12)
-SO_SNDBUFFORCE = getattr(socket, "SO_SNDBUFFORCE", 32)
-SO_RCVBUFFORCE = getattr(socket, "SO_RCVBUFFORCE", 33)
-
-NLMSG_NOOP = 1
-NLMSG_ERROR = 2
-NLMSG_DONE = 3
-NLMSG_OVERRUN = 4
-
-NLM_F_REQUEST = 0x1
-NLM_F_MULTI = 0x2
-NLM_F_ACK = 0x4
-NLM_F_ECHO = 0x8
-NLM_F_DUMP_INTR = 0x10
-NLM_F_CAPPED = 0x100            # in an NLMSG_ERROR: the request's body is not echoed
-NLM_F_ACK_TLVS = 0x200          # in an NLMSG_ERROR or NLMSG_DONE: extended-ack attributes follow
-NLM_F_DUMP = 0x300
-NLM_F_EXCL = 0x200
-NLM_F_CREATE = 0x400
 
 # The generic netlink controller ("nlctrl"), which maps family names to ids.
 GENL_ID_CTRL = 0x10
@@ -104,37 +91,6 @@ CTRL_ATTR_MCAST_GRP_NAME = 1   # its name (string)
 CTRL_ATTR_MCAST_GRP_ID = 2     # its id (u32), the number to join
 NETLINK_ADD_MEMBERSHIP = 1     # setsockopt(SOL_NETLINK, ...): join a multicast group by number
 
-# Extended-ack attributes after an error (enum nlmsgerr_attrs).
-NLMSGERR_ATTR_MSG = 1           # string
-NLMSGERR_ATTR_OFFS = 2          # u32, offset of the refused attribute in the request
-NLMSGERR_ATTR_POLICY = 4        # nested NL_POLICY_TYPE_ATTR_*, the policy it failed
-NLMSGERR_ATTR_MISS_TYPE = 5     # u32, type of a missing attribute
-NLMSGERR_ATTR_MISS_NEST = 6     # u32, offset of the nest it is missing from
-# enum netlink_policy_type_attr.
-NL_POLICY_TYPE_ATTR_TYPE = 1
-NL_POLICY_TYPE_ATTR_MIN_VALUE_S = 2
-NL_POLICY_TYPE_ATTR_MAX_VALUE_S = 3
-NL_POLICY_TYPE_ATTR_MIN_VALUE_U = 4
-NL_POLICY_TYPE_ATTR_MAX_VALUE_U = 5
-NL_POLICY_TYPE_ATTR_MIN_LENGTH = 6
-NL_POLICY_TYPE_ATTR_MAX_LENGTH = 7
-NL_POLICY_TYPE_ATTR_MASK = 12
-#: enum netlink_attribute_type, in words; integers as (name, bits, signed).
-POLICY_TYPES = {
-    1: "flag", 10: "binary", 11: "string", 12: "NUL-terminated string", 13: "nested attributes",
-    14: "nested array", 15: "bitfield32", 16: "signed integer", 17: "unsigned integer",
-}
-POLICY_INTS = {2: ("u8", 8, False), 3: ("u16", 16, False), 4: ("u32", 32, False), 5: ("u64", 64, False),
-               6: ("s8", 8, True), 7: ("s16", 16, True), 8: ("s32", 32, True), 9: ("s64", 64, True)}
-
-#: Attribute names for error messages: type -> (name, the names of the
-#: attributes nested in it, or None).
-AttrNames = Dict[int, Tuple[str, Optional[dict]]]
-
-NLA_F_NESTED = 0x8000
-NLA_F_NET_BYTEORDER = 0x4000
-NLA_TYPE_MASK = 0x3fff
-
 #: The genl version byte we send; the kernel ignores it outside DP NEW, and
 #: OVS userspace sends 2 for every family.
 GENL_VERSION = 2
@@ -142,13 +98,9 @@ GENL_VERSION = 2
 HDR = struct.Struct("=IHHIIBBHi")     # nlmsghdr + genlmsghdr + ovs_header
 HDR_LEN = HDR.size                   # 24
 OVS_HDR_LEN = 4                      # struct ovs_header, the last field of HDR
-NLHDR = struct.Struct("=IHHII")
-NLA_HDR = struct.Struct("=HH")
 _I32 = struct.Struct("=i")
 _U32 = struct.Struct("=I")
 _U16 = struct.Struct("=H")
-_U64 = struct.Struct("=Q")
-_S64 = struct.Struct("=q")
 
 #: Batch message kinds (bit flags, one per message).
 EXPECT_REPLY = 1        # the kernel answers with a message before the ack (GET, ECHO)
@@ -172,164 +124,6 @@ MAX_SEND = 1 << 20
 #: Our receive buffer: one datagram per recv, a dump datagram is <= 32 KiB
 #: (larger if an action list is bigger), a GET reply is one flow.
 RECV_SIZE = 256 << 10
-
-
-def nla(attr_type: int, payload: bytes) -> bytes:
-    """One netlink attribute, padded to 4 bytes."""
-    size = NLA_HDR.size + len(payload)
-    return NLA_HDR.pack(size, attr_type) + payload + b"\0" * (-size & 3)
-
-
-def nla_flag(attr_type: int) -> bytes:
-    return NLA_HDR.pack(NLA_HDR.size, attr_type)
-
-
-def nla_u32(attr_type: int, value: int) -> bytes:
-    return NLA_HDR.pack(8, attr_type) + _U32.pack(value)
-
-
-def iter_nlas(buf, start: int = 0, end: Optional[int] = None) -> Iterator[Tuple[int, memoryview]]:
-    """(type, payload) for each attribute in ``buf[start:end]``.
-
-    The type has NLA_F_NESTED and NLA_F_NET_BYTEORDER masked off; payloads
-    are views into ``buf``: copy them if ``buf`` is reused."""
-    view = memoryview(buf)
-    if end is None:
-        end = len(view)
-    off = start
-    unpack = NLA_HDR.unpack_from
-    while off + 4 <= end:
-        size, attr_type = unpack(view, off)
-        if size < 4 or off + size > end:
-            break
-        yield attr_type & NLA_TYPE_MASK, view[off + 4:off + size]
-        off += (size + 3) & ~3
-
-
-def attr_path(request: bytes, offset: int, names: Optional[AttrNames] = None,
-              start: int = HDR_LEN) -> Optional[str]:
-    """The attribute at byte ``offset`` of ``request`` (counted from its
-    nlmsghdr, as extended acks count), as a dotted path of names from
-    ``names`` through the nests that hold it: ``OVS_VPORT_ATTR_OPTIONS.1``
-    (a type number where no name is known). ``start`` is where the
-    attributes begin (after the family's fixed header). None when no
-    attribute of ``request`` is there."""
-    parts, _inner = _locate(request, offset, names, start)
-    return ".".join(parts) or None
-
-
-def _locate(request: bytes, offset: int, names: Optional[AttrNames], start: int) -> Tuple[List[str], Optional[AttrNames]]:
-    """(path parts, names of the attributes inside it) of the attribute at ``offset``."""
-    parts = []
-    pos, end = start, len(request)
-    while pos + 4 <= end:
-        size, raw_type = NLA_HDR.unpack_from(request, pos)
-        if size < 4 or pos + size > end:
-            break
-        if not pos <= offset < pos + size:
-            pos += (size + 3) & ~3
-            continue
-        entry = names.get(raw_type & NLA_TYPE_MASK) if names else None
-        parts.append(entry[0] if entry else str(raw_type & NLA_TYPE_MASK))
-        names = entry[1] if entry else None
-        if offset == pos:
-            break
-        pos, end = pos + 4, pos + size      # inside it: a nest, one of whose members is meant
-    return parts, names
-
-
-def policy_text(payload) -> str:
-    """An NLMSGERR_ATTR_POLICY nest in words: "u32 from 0 to 4096",
-    "NUL-terminated string of at most 15 bytes"."""
-    got = {}
-    for attr_type, value in iter_nlas(payload):
-        if attr_type in (NL_POLICY_TYPE_ATTR_MIN_VALUE_S, NL_POLICY_TYPE_ATTR_MAX_VALUE_S) and len(value) >= 8:
-            got[attr_type] = _S64.unpack_from(value)[0]
-        elif len(value) >= 8:
-            got[attr_type] = _U64.unpack_from(value)[0]
-        elif len(value) >= 4:
-            got[attr_type] = _U32.unpack_from(value)[0]
-    kind = got.get(NL_POLICY_TYPE_ATTR_TYPE)
-    words = POLICY_TYPES.get(kind, "")
-    if kind in POLICY_INTS:
-        words, bits, signed = POLICY_INTS[kind]
-        full = (-(1 << (bits - 1)), (1 << (bits - 1)) - 1) if signed else (0, (1 << bits) - 1)
-        low = got.get(NL_POLICY_TYPE_ATTR_MIN_VALUE_S, got.get(NL_POLICY_TYPE_ATTR_MIN_VALUE_U, full[0]))
-        high = got.get(NL_POLICY_TYPE_ATTR_MAX_VALUE_S, got.get(NL_POLICY_TYPE_ATTR_MAX_VALUE_U, full[1]))
-        if (low, high) != full:             # the type's own range goes without saying
-            words += " from %d to %d" % (low, high)
-    if NL_POLICY_TYPE_ATTR_MASK in got:
-        words += " with no bits outside 0x%x" % got[NL_POLICY_TYPE_ATTR_MASK]
-    shortest, longest = got.get(NL_POLICY_TYPE_ATTR_MIN_LENGTH), got.get(NL_POLICY_TYPE_ATTR_MAX_LENGTH)
-    if shortest is not None and longest is not None:
-        words += " of %d to %d bytes" % (shortest, longest)
-    elif longest is not None:
-        words += " of at most %d bytes" % longest
-    elif shortest is not None:
-        words += " of at least %d bytes" % shortest
-    return words.strip()
-
-
-def kernel_words(data, off: int, request: Optional[bytes] = None, names: Optional[AttrNames] = None,
-                 start: int = HDR_LEN) -> Optional[str]:
-    """What the kernel said about the request it refused, from the
-    extended-ack attributes of the NLMSG_ERROR (or NLMSG_DONE) message at
-    ``data[off:]``, or None when it said nothing. ``request`` (the bytes
-    sent) and ``names`` turn the offset it points at into an attribute
-    path (see :func:`attr_path`)::
-
-        integer out of range (attribute OVS_DP_ATTR_MASKS_CACHE_SIZE: u32 from 0 to 4096)
-        missing attribute OVS_DP_ATTR_NAME
-
-    Read only on errors: nothing here is on a success's path."""
-    tlvs = _extack_attrs(data, off)
-    if not tlvs:
-        return None
-    text = tlvs.get(NLMSGERR_ATTR_MSG)
-    text = bytes(text).split(b"\0", 1)[0].decode("utf-8", "replace") if text is not None else None
-    offset = _u32_of(tlvs.get(NLMSGERR_ATTR_OFFS))
-    where = attr_path(request, offset, names, start) if offset is not None and request is not None else None
-    policy = policy_text(tlvs[NLMSGERR_ATTR_POLICY]) if NLMSGERR_ATTR_POLICY in tlvs else None
-    missing = _u32_of(tlvs.get(NLMSGERR_ATTR_MISS_TYPE))
-    if missing is not None:
-        text = (text + ": " if text else "") + "missing attribute " + _missing_name(
-            missing, _u32_of(tlvs.get(NLMSGERR_ATTR_MISS_NEST)), request, names, start)
-    if where:
-        where = "attribute " + where + (": " + policy if policy else "")
-        return "%s (%s)" % (text, where) if text else "the kernel refused " + where
-    if policy and text:
-        return "%s (%s)" % (text, policy)
-    return text
-
-
-def _extack_attrs(data, off: int) -> Dict[int, bytes]:
-    """The extended-ack attributes (type -> payload) of the NLMSG_ERROR or
-    NLMSG_DONE message at ``data[off:]``; empty when it has none."""
-    length, mtype, flags = NLHDR.unpack_from(data, off)[:3]
-    if not flags & NLM_F_ACK_TLVS or length < 20:
-        return {}
-    # NLMSG_ERROR: the error code, then the request's header (and its body
-    # unless capped). NLMSG_DONE: the error code alone.
-    start = off + 20
-    if mtype == NLMSG_ERROR:
-        start += 16 if flags & NLM_F_CAPPED else (_U32.unpack_from(data, off + 20)[0] + 3) & ~3
-    return dict((attr_type, bytes(value)) for attr_type, value in iter_nlas(data, start, off + length))
-
-
-def _u32_of(payload: Optional[bytes]) -> Optional[int]:
-    return _U32.unpack_from(payload)[0] if payload is not None and len(payload) >= 4 else None
-
-
-def _missing_name(attr_type: int, nest_offset: Optional[int], request: Optional[bytes],
-                  names: Optional[AttrNames], start: int) -> str:
-    """The name of a missing attribute, at top level or in the nest at
-    ``nest_offset`` of ``request``: "OVS_TUNNEL_ATTR_DST_PORT in OVS_VPORT_ATTR_OPTIONS"."""
-    nest = []
-    if nest_offset is not None:
-        nest, names = _locate(request, nest_offset, names, start) if request is not None else ([], None)
-    entry = names.get(attr_type) if names else None
-    name = entry[0] if entry else str(attr_type)
-    return "%s in %s" % (name, ".".join(nest)) if nest else name
 
 
 def module_not_loaded(family: str) -> DpifError:
@@ -563,7 +357,8 @@ class GenlSocket:
                             code = -_I32.unpack_from(data, off + 16)[0] if length >= 20 else 0
                             if code > 0:
                                 raise DpifError(code, op, obj,
-                                                kernel_msg=kernel_words(data, off, bytes(buf), self.attr_names))
+                                                kernel_msg=kernel_words(data, off, bytes(buf), self.attr_names,
+                                                                        start=HDR_LEN))
                             break
                         if mtype > NLMSG_OVERRUN and length >= HDR_LEN:
                             spans.append((off + HDR_LEN, off + length))
@@ -704,7 +499,8 @@ class GenlSocket:
                             code = -unpack_i32(view, off + 16)[0]
                             if code and mflags & NLM_F_ACK_TLVS:
                                 # Only a refusal pays for reading the kernel's reasons.
-                                results[idx] = (code, kernel_words(view, off, messages[idx], self.attr_names))
+                                results[idx] = (code, kernel_words(view, off, messages[idx], self.attr_names,
+                                                                   start=HDR_LEN))
                             else:
                                 results[idx] = (code, replies.pop(pos, None))
                         if pos == last:

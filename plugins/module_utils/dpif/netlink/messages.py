@@ -29,7 +29,7 @@ __metaclass__ = type
 import struct
 from typing import Iterable, Optional
 
-from ansible_collections.dpif.ovs.plugins.module_utils.dpif.netlink.genl import iter_nlas, nla, nla_flag, nla_u32
+from ansible_collections.dpif.ovs.plugins.module_utils.dpif.netlink.framing import iter_nlas, nla, nla_flag, nla_u32
 from ansible_collections.dpif.ovs.plugins.module_utils.dpif.provider import (
     DatapathInfo,
     DatapathStats,
@@ -94,7 +94,7 @@ TUNNEL_ATTR_EXTENSION = 2       # nested OVS_VXLAN_EXT_*
 VXLAN_EXT_GBP = 1               # flag
 
 #: The uapi names of these families' attributes, for the kernel's reasons
-#: when it refuses a request (see genl.kernel_words): type -> (name, the
+#: when it refuses a request (see extack.kernel_words): type -> (name, the
 #: names nested in it or None).
 DP_ATTR_NAMES = {
     DP_ATTR_NAME: ("OVS_DP_ATTR_NAME", None),

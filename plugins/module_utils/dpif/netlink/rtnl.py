@@ -34,9 +34,10 @@ import struct
 from typing import Dict, List, NamedTuple, Optional, Tuple
 
 from ansible_collections.dpif.ovs.plugins.module_utils.errors import DpifError
-from ansible_collections.dpif.ovs.plugins.module_utils.dpif.netlink.genl import (
+from ansible_collections.dpif.ovs.plugins.module_utils.dpif.netlink.extack import kernel_words
+from ansible_collections.dpif.ovs.plugins.module_utils.dpif.netlink.framing import (
     NETLINK_EXT_ACK, NLHDR, NLM_F_DUMP, NLM_F_DUMP_INTR, NLM_F_REQUEST, NLMSG_DONE, NLMSG_ERROR, SOL_NETLINK,
-    iter_nlas, kernel_words, nla, nla_u32)
+    iter_nlas, nla, nla_u32)
 
 NETLINK_ROUTE = 0
 RTM_NEWLINK, RTM_GETLINK = 16, 18
@@ -251,7 +252,7 @@ class Rtnl:
                                 code = -struct.unpack_from("=i", data, off + 16)[0]
                                 if code:
                                     words = kernel_words(data, off, request, RTA_NAMES,
-                                                         NLHDR.size + FIXED_HEADER.get(mtype, 0))
+                                                         start=NLHDR.size + FIXED_HEADER.get(mtype, 0))
                                     raise DpifError(code, "query routing", "", "%s: %s" % (what, os.strerror(code)),
                                                     kernel_msg=words)
                                 done = True
