@@ -24,7 +24,7 @@ import os
 from typing import Collection, Dict, Iterator, List, Optional, Tuple
 
 from ansible_collections.dpif.ovs.plugins.module_utils.errors import DpifError
-from ansible_collections.dpif.ovs.plugins.module_utils.dpif.netlink import messages as m
+from ansible_collections.dpif.ovs.plugins.module_utils.dpif.netlink import messages
 from ansible_collections.dpif.ovs.plugins.module_utils.dpif.provider import (
     NAME_MAX,
     UFID_MAX,
@@ -44,7 +44,7 @@ from ansible_collections.dpif.ovs.plugins.module_utils.dpif.provider import (
 
 log = logging.getLogger(__name__)
 
-VPORT_TYPES = tuple(m.VPORT_TYPES)
+VPORT_TYPES = tuple(messages.VPORT_TYPES)
 # Options each vport type accepts, and the defaults ovs-dpctl uses.
 VPORT_OPTIONS = {
     "netdev": {},
@@ -59,16 +59,16 @@ VXLAN_EXTENSIONS = ("gbp",)
 def feature_bits(names: List[str]) -> int:
     bits = 0
     for name in names:
-        if name not in m.DP_FEATURE_NAMES:
+        if name not in messages.DP_FEATURE_NAMES:
             raise DpifError(errno.EINVAL, "check arguments", "user feature '%s'" % name,
-                            "unknown user feature; known: %s" % ", ".join(sorted(m.DP_FEATURE_NAMES)))
-        bits |= m.DP_FEATURE_NAMES[name]
+                            "unknown user feature; known: %s" % ", ".join(sorted(messages.DP_FEATURE_NAMES)))
+        bits |= messages.DP_FEATURE_NAMES[name]
     return bits
 
 
 def feature_names(bits: int) -> List[str]:
-    names = [name for name, bit in sorted(m.DP_FEATURE_NAMES.items()) if bits & bit]
-    rest = bits & ~sum(m.DP_FEATURE_NAMES.values())
+    names = [name for name, bit in sorted(messages.DP_FEATURE_NAMES.items()) if bits & bit]
+    rest = bits & ~sum(messages.DP_FEATURE_NAMES.values())
     if rest:
         names.append("0x%x" % rest)
     return names
@@ -318,11 +318,11 @@ class Dpif:
         options = normalize_options(req.name, req.type, req.options)
         if req.port_no is not None:
             if isinstance(req.port_no, bool) or not isinstance(req.port_no, int) \
-                    or not 1 <= req.port_no < m.DP_MAX_PORTS:
+                    or not 1 <= req.port_no < messages.DP_MAX_PORTS:
                 raise DpifError(errno.EFBIG if isinstance(req.port_no, int) and req.port_no > 0 else errno.EINVAL,
                                 "check arguments", obj,
                                 "port number %r is out of range: use 1 to %d (0 is the datapath's own port)"
-                                % (req.port_no, m.DP_MAX_PORTS - 1))
+                                % (req.port_no, messages.DP_MAX_PORTS - 1))
             holder = self.port_by_number(dp, req.port_no) if dp_exists else None
             if holder is not None and holder.name != req.name and holder.name not in freed:
                 raise DpifError(errno.EBUSY, "create vport", obj,

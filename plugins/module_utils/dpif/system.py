@@ -36,7 +36,7 @@ from typing import Dict, Iterator, List, Optional, Tuple
 
 from ansible_collections.dpif.ovs.plugins.module_utils.errors import DpifError
 from ansible_collections.dpif.ovs.plugins.module_utils.dpif.netlink import framing, genl
-from ansible_collections.dpif.ovs.plugins.module_utils.dpif.netlink import messages as m
+from ansible_collections.dpif.ovs.plugins.module_utils.dpif.netlink import messages
 from ansible_collections.dpif.ovs.plugins.module_utils.dpif.provider import (
     UFID_MAX,
     DatapathInfo,
@@ -67,7 +67,7 @@ class SystemProvider(DpifProvider):
         self._socks: Dict[str, genl.GenlSocket] = {}
         self._ifindex: Dict[str, int] = {}
         # Opened now so a missing openvswitch module is reported at once.
-        self._sock(m.DATAPATH_FAMILY)
+        self._sock(messages.DATAPATH_FAMILY)
 
     def close(self) -> None:
         for sock in self._socks.values():
@@ -84,7 +84,7 @@ class SystemProvider(DpifProvider):
         return sock
 
     def _flow(self) -> genl.GenlSocket:
-        return self._sock(m.FLOW_FAMILY)
+        return self._sock(messages.FLOW_FAMILY)
 
     def _transact(self, family: str, cmd: int, dp_ifindex: int, attrs: bytes, kind: int,
                   op: str, obj: str) -> Tuple[int, bytes]:
@@ -98,8 +98,8 @@ class SystemProvider(DpifProvider):
 
     def _dp_request(self, cmd: int, name: str, attrs: bytes, kind: int, op: str) -> DatapathInfo:
         """``attrs`` from :func:`messages.datapath_attrs`, naming ``name``."""
-        ifindex, reply = self._transact(m.DATAPATH_FAMILY, cmd, 0, attrs, kind, op, "datapath '%s'" % name)
-        return self._remember(m.decode_datapath(ifindex, reply))
+        ifindex, reply = self._transact(messages.DATAPATH_FAMILY, cmd, 0, attrs, kind, op, "datapath '%s'" % name)
+        return self._remember(messages.decode_datapath(ifindex, reply))
 
     def dp_ifindex(self, dp: str) -> int:
         """The ifindex naming ``dp`` in requests (cached per provider)."""
@@ -114,14 +114,14 @@ class SystemProvider(DpifProvider):
         return info
 
     def _get_dp(self, name: str) -> DatapathInfo:
-        return self._dp_request(m.CMD_GET, name, m.datapath_attrs(name), _READ, "query datapath")
+        return self._dp_request(messages.CMD_GET, name, messages.datapath_attrs(name), _READ, "query datapath")
 
     # -- datapaths --------------------------------------------------------
 
     def enumerate(self) -> List[DatapathInfo]:
-        sock = self._sock(m.DATAPATH_FAMILY)
-        infos = [self._remember(m.decode_datapath(ifindex, attrs))
-                 for ifindex, attrs in sock.dump(sock.build(m.CMD_GET, 0, 0), "list datapaths", "")]
+        sock = self._sock(messages.DATAPATH_FAMILY)
+        infos = [self._remember(messages.decode_datapath(ifindex, attrs))
+                 for ifindex, attrs in sock.dump(sock.build(messages.CMD_GET, 0, 0), "list datapaths", "")]
         return sorted(infos, key=lambda d: d.name)
 
     def open(self, name: str, create: bool = False, user_features: int = 0,
@@ -131,46 +131,46 @@ class SystemProvider(DpifProvider):
         except DpifError as exc:
             if exc.errno != errno.ENODEV or not create:
                 raise
-        attrs = m.datapath_attrs(name, upcall_pids=[0], user_features=user_features,
+        attrs = messages.datapath_attrs(name, upcall_pids=[0], user_features=user_features,
                                  masks_cache_size=masks_cache_size)
-        return self._dp_request(m.CMD_NEW, name, attrs, _WRITE, "create datapath")
+        return self._dp_request(messages.CMD_NEW, name, attrs, _WRITE, "create datapath")
 
     def set_features(self, name: str, user_features: int,
                      masks_cache_size: Optional[int] = None) -> DatapathInfo:
-        attrs = m.datapath_attrs(name, user_features=user_features, masks_cache_size=masks_cache_size)
-        return self._dp_request(m.CMD_SET, name, attrs, _WRITE, "set datapath features")
+        attrs = messages.datapath_attrs(name, user_features=user_features, masks_cache_size=masks_cache_size)
+        return self._dp_request(messages.CMD_SET, name, attrs, _WRITE, "set datapath features")
 
     def destroy(self, name: str) -> None:
-        self._transact(m.DATAPATH_FAMILY, m.CMD_DEL, 0, m.datapath_attrs(name), _WRITE,
+        self._transact(messages.DATAPATH_FAMILY, messages.CMD_DEL, 0, messages.datapath_attrs(name), _WRITE,
                        "delete datapath", "datapath '%s'" % name)
         self._ifindex.pop(name, None)
 
     # -- ports ------------------------------------------------------------
 
     def _port_request(self, dp: str, cmd: int, attrs: bytes, kind: int, op: str, obj: str) -> PortInfo:
-        _ifindex, reply = self._transact(m.VPORT_FAMILY, cmd, self.dp_ifindex(dp), attrs, kind, op, obj)
-        return m.decode_vport(reply)
+        _ifindex, reply = self._transact(messages.VPORT_FAMILY, cmd, self.dp_ifindex(dp), attrs, kind, op, obj)
+        return messages.decode_vport(reply)
 
     def port_add(self, dp: str, req: PortRequest) -> PortInfo:
-        attrs = m.vport_new_attrs(req.name, req.type, req.upcall_pids, req.port_no, req.options)
-        return self._port_request(dp, m.CMD_NEW, attrs, _WRITE, "create vport", "vport '%s'" % req.name)
+        attrs = messages.vport_new_attrs(req.name, req.type, req.upcall_pids, req.port_no, req.options)
+        return self._port_request(dp, messages.CMD_NEW, attrs, _WRITE, "create vport", "vport '%s'" % req.name)
 
     def port_del(self, dp: str, name: str) -> None:
-        self._port_request(dp, m.CMD_DEL, m.name_attr(m.VPORT_ATTR_NAME, name), _WRITE,
+        self._port_request(dp, messages.CMD_DEL, messages.name_attr(messages.VPORT_ATTR_NAME, name), _WRITE,
                            "delete vport", "vport '%s'" % name)
 
     def port_query_by_name(self, dp: str, name: str) -> PortInfo:
-        return self._port_request(dp, m.CMD_GET, m.name_attr(m.VPORT_ATTR_NAME, name), _READ,
+        return self._port_request(dp, messages.CMD_GET, messages.name_attr(messages.VPORT_ATTR_NAME, name), _READ,
                                   "query vport", "vport '%s'" % name)
 
     def port_query_by_number(self, dp: str, port_no: int) -> PortInfo:
-        return self._port_request(dp, m.CMD_GET, framing.nla_u32(m.VPORT_ATTR_PORT_NO, port_no), _READ,
+        return self._port_request(dp, messages.CMD_GET, framing.nla_u32(messages.VPORT_ATTR_PORT_NO, port_no), _READ,
                                   "query vport", "port number %d of datapath '%s'" % (port_no, dp))
 
     def port_dump(self, dp: str) -> Iterator[PortInfo]:
-        sock = self._sock(m.VPORT_FAMILY)
-        msg = sock.build(m.CMD_GET, 0, self.dp_ifindex(dp))
-        ports = [m.decode_vport(attrs) for _ifindex, attrs in sock.dump(msg, "list vports", "datapath '%s'" % dp)]
+        sock = self._sock(messages.VPORT_FAMILY)
+        msg = sock.build(messages.CMD_GET, 0, self.dp_ifindex(dp))
+        ports = [messages.decode_vport(attrs) for _ifindex, attrs in sock.dump(msg, "list vports", "datapath '%s'" % dp)]
         return iter(sorted(ports, key=lambda p: p.port_no))
 
     # -- flows ------------------------------------------------------------
@@ -197,12 +197,12 @@ class SystemProvider(DpifProvider):
             if op.mask is not None:
                 attrs.append(nla(FLOW_ATTR_MASK, op.mask))
             if op.create:
-                cmd = m.CMD_NEW
+                cmd = messages.CMD_NEW
                 flags = 0 if op.modify else framing.NLM_F_CREATE
                 attrs.append(nla(FLOW_ATTR_ACTIONS, op.actions or b""))
                 kind = 0
             else:
-                cmd = m.CMD_SET
+                cmd = messages.CMD_SET
                 flags = 0
                 if op.actions is not None:
                     attrs.append(nla(FLOW_ATTR_ACTIONS, op.actions))
@@ -221,7 +221,7 @@ class SystemProvider(DpifProvider):
                 return None, 0
             if op.key is not None:
                 attrs.append(nla(FLOW_ATTR_KEY, op.key))
-            cmd, flags, kind = m.CMD_DEL, 0, 0
+            cmd, flags, kind = messages.CMD_DEL, 0, 0
             if op.want_stats:
                 flags |= framing.NLM_F_ECHO
                 kind |= genl.EXPECT_REPLY
@@ -234,7 +234,7 @@ class SystemProvider(DpifProvider):
                 attrs.append(nla(FLOW_ATTR_KEY, op.key))
             if op.terse:
                 attrs.append(_TERSE)
-            cmd, flags, kind = m.CMD_GET, 0, genl.EXPECT_REPLY | genl.RESENDABLE
+            cmd, flags, kind = messages.CMD_GET, 0, genl.EXPECT_REPLY | genl.RESENDABLE
             op.flow = None
         else:
             raise TypeError("operate() takes FlowPut, FlowDel and FlowGet, not %r" % (op,))
@@ -251,16 +251,16 @@ class SystemProvider(DpifProvider):
         ifindex = self.dp_ifindex(dp)
         sock = self._flow()
         sent = []
-        messages = []
+        requests = []
         kinds = []
         for op in ops:
             msg, kind = self._encode_op(sock, ifindex, op)
             if msg is not None:
                 sent.append(op)
-                messages.append(msg)
+                requests.append(msg)
                 kinds.append(kind)
-        results = sock.batch(messages, kinds)
-        for op, msg, (code, reply) in zip(sent, messages, results):
+        results = sock.batch(requests, kinds)
+        for op, msg, (code, reply) in zip(sent, requests, results):
             if code == errno.ENOBUFS:
                 code, reply = self._recover(sock, ifindex, op, msg)
             op.error = code
@@ -298,12 +298,12 @@ class SystemProvider(DpifProvider):
     def flow_flush(self, dp: str) -> None:
         sock = self._flow()
         # A DEL naming no flow is the kernel's flush.
-        sock.request(sock.build(m.CMD_DEL, 0, self.dp_ifindex(dp)), "flush flows", "datapath '%s'" % dp)
+        sock.request(sock.build(messages.CMD_DEL, 0, self.dp_ifindex(dp)), "flush flows", "datapath '%s'" % dp)
 
     def flow_dump(self, dp: str, terse: bool = False, keys: bool = True) -> Iterator[DumpedFlow]:
         sock = self._flow()
         omit = _TERSE if terse else b"" if keys else _NO_KEYS
-        msg = sock.build(m.CMD_GET, framing.NLM_F_DUMP, self.dp_ifindex(dp), omit)
+        msg = sock.build(messages.CMD_GET, framing.NLM_F_DUMP, self.dp_ifindex(dp), omit)
         for _ifindex, attrs in sock.dump(msg, "dump flows", "datapath '%s'" % dp):
             yield parse_flow(attrs)
 
@@ -316,12 +316,12 @@ class SystemProvider(DpifProvider):
 
     def _flow_replies(self, dp: str, omit: bytes) -> Iterator[FlowReplies]:
         sock = self._flow()
-        msg = sock.build(m.CMD_GET, framing.NLM_F_DUMP, self.dp_ifindex(dp), omit)
+        msg = sock.build(messages.CMD_GET, framing.NLM_F_DUMP, self.dp_ifindex(dp), omit)
         return sock.dump_datagrams(msg, "dump flows", "datapath '%s'" % dp)
 
     def execute(self, dp: str, packet: bytes, key: bytes, actions: bytes,
                 probe: bool = False) -> None:
-        sock = self._sock(m.PACKET_FAMILY)
+        sock = self._sock(messages.PACKET_FAMILY)
         nla = framing.nla
         attrs = nla(PACKET_ATTR_PACKET, packet) + nla(PACKET_ATTR_KEY, key) + nla(PACKET_ATTR_ACTIONS, actions)
         if probe:
@@ -359,9 +359,9 @@ PACKET_ATTR_PROBE = 8
 #: extack.kernel_words); the key, mask and actions are OVS's to check, and it
 #: gives no reasons, so their contents go unnamed.
 ATTR_NAMES = {
-    m.DATAPATH_FAMILY: m.DP_ATTR_NAMES,
-    m.VPORT_FAMILY: m.VPORT_ATTR_NAMES,
-    m.FLOW_FAMILY: {
+    messages.DATAPATH_FAMILY: messages.DP_ATTR_NAMES,
+    messages.VPORT_FAMILY: messages.VPORT_ATTR_NAMES,
+    messages.FLOW_FAMILY: {
         FLOW_ATTR_KEY: ("OVS_FLOW_ATTR_KEY", None),
         FLOW_ATTR_ACTIONS: ("OVS_FLOW_ATTR_ACTIONS", None),
         FLOW_ATTR_STATS: ("OVS_FLOW_ATTR_STATS", None),
@@ -373,7 +373,7 @@ ATTR_NAMES = {
         FLOW_ATTR_UFID: ("OVS_FLOW_ATTR_UFID", None),
         FLOW_ATTR_UFID_FLAGS: ("OVS_FLOW_ATTR_UFID_FLAGS", None),
     },
-    m.PACKET_FAMILY: {
+    messages.PACKET_FAMILY: {
         PACKET_ATTR_PACKET: ("OVS_PACKET_ATTR_PACKET", None),
         PACKET_ATTR_KEY: ("OVS_PACKET_ATTR_KEY", None),
         PACKET_ATTR_ACTIONS: ("OVS_PACKET_ATTR_ACTIONS", None),

@@ -45,7 +45,7 @@ import re
 from typing import Callable, List, Optional, Tuple
 
 from ansible_collections.dpif.ovs.plugins.module_utils.errors import DpifError
-from ansible_collections.dpif.ovs.plugins.module_utils.odp import keys as K
+from ansible_collections.dpif.ovs.plugins.module_utils.odp import keys as odp_keys
 
 #: (key, mask, actions, notes): encoded canonical attributes, and what the
 #: checks filled in.
@@ -59,7 +59,7 @@ SKELETONS_MAX = 4096
 
 
 def _int_value(kind: str, size: int):
-    parse = K.KINDS[kind].parse
+    parse = odp_keys.KINDS[kind].parse
 
     def value(text: str) -> Optional[bytes]:
         try:
@@ -82,7 +82,7 @@ def _address(parse: Callable[[str], bytes]):
 
 def _mac(text: str) -> Optional[bytes]:
     try:
-        b = K.parse_mac(text)
+        b = odp_keys.parse_mac(text)
     except ValueError:
         return None
     return b if any(b) else None
@@ -112,10 +112,10 @@ def _vid(text: str) -> Optional[bytes]:
     set). A vlan() with pcp or cfi has other bytes there: the probes then
     refuse the template."""
     try:
-        v = K.parse_int(text)
+        v = odp_keys.parse_int(text)
     except ValueError:
         return None
-    return (K.VLAN_CFI | v).to_bytes(2, "big") if 0 < v <= 0xFFF else None
+    return (odp_keys.VLAN_CFI | v).to_bytes(2, "big") if 0 < v <= 0xFFF else None
 
 
 def _vid_probe(old: bytes) -> str:
@@ -124,9 +124,9 @@ def _vid_probe(old: bytes) -> str:
     return str((int.from_bytes(old, "big") & 0xFFF) ^ 0xAA5)
 
 
-_IP4 = _Kind(_address(K.parse_ip4), _flipped(K.format_ip4))
-_IP6 = _Kind(_address(K.parse_ip6), _flipped(K.format_ip6))
-_MAC = _Kind(_mac, _flipped(K.format_mac))
+_IP4 = _Kind(_address(odp_keys.parse_ip4), _flipped(odp_keys.format_ip4))
+_IP6 = _Kind(_address(odp_keys.parse_ip6), _flipped(odp_keys.format_ip6))
+_MAC = _Kind(_mac, _flipped(odp_keys.format_mac))
 _PORT = _Kind(_int_value("dec16", 2), _flipped(lambda b: str(int.from_bytes(b, "big"))))
 _TUN_ID = _Kind(_int_value("hex64", 8), _flipped(lambda b: "0x%x" % int.from_bytes(b, "big")))
 _VID = _Kind(_vid, _vid_probe)

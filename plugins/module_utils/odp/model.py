@@ -20,8 +20,8 @@ from __future__ import absolute_import, annotations, division, print_function
 
 __metaclass__ = type
 
-from ansible_collections.dpif.ovs.plugins.module_utils.odp import actions as A
-from ansible_collections.dpif.ovs.plugins.module_utils.odp import keys as K
+from ansible_collections.dpif.ovs.plugins.module_utils.odp import actions as odp_actions
+from ansible_collections.dpif.ovs.plugins.module_utils.odp import keys as odp_keys
 
 
 class FlowStats:
@@ -120,12 +120,12 @@ _IN_PORT_FULL = b"\xff\xff\xff\xff"
 _ETHERTYPE_FULL = b"\xff\xff"
 # Mask bits the kernel keeps (the rest is ignored or rejected).
 _MASK_LIMITS = {
-    K.KEY_TCP_FLAGS: b"\x0f\xff",
-    K.KEY_CT_STATE: K.U32.pack(K.CT_STATE_SUPPORTED),
-    K.KEY_ARP: b"\xff" * 8 + b"\x00\xff" + b"\xff" * 12 + b"\0\0",
-    K.KEY_IPV6: b"\xff" * 32 + b"\x00\x0f\xff\xff" + b"\xff" * 4,
-    K.KEY_CT_ORIG_TUPLE_IPV4: b"\xff" * 13 + b"\0\0\0",
-    K.KEY_CT_ORIG_TUPLE_IPV6: b"\xff" * 37 + b"\0\0\0",
+    odp_keys.KEY_TCP_FLAGS: b"\x0f\xff",
+    odp_keys.KEY_CT_STATE: odp_keys.U32.pack(odp_keys.CT_STATE_SUPPORTED),
+    odp_keys.KEY_ARP: b"\xff" * 8 + b"\x00\xff" + b"\xff" * 12 + b"\0\0",
+    odp_keys.KEY_IPV6: b"\xff" * 32 + b"\x00\x0f\xff\xff" + b"\xff" * 4,
+    odp_keys.KEY_CT_ORIG_TUPLE_IPV4: b"\xff" * 13 + b"\0\0\0",
+    odp_keys.KEY_CT_ORIG_TUPLE_IPV6: b"\xff" * 37 + b"\0\0\0",
 }
 
 
@@ -134,7 +134,7 @@ def _full_mask_of(attrs, tunnel=False):
     out = []
     for t, p in attrs:
         if p.__class__ is tuple:
-            out.append((t, _full_mask_of(p, tunnel=(t == K.KEY_TUNNEL))))
+            out.append((t, _full_mask_of(p, tunnel=(t == odp_keys.KEY_TUNNEL))))
         else:
             out.append((t, _ones(len(p))))
     return tuple(out)
@@ -168,9 +168,9 @@ def _canon_tunnel(key, mask):
         have = {t for t, _p in out_m}
         for t, p in mask:
             # (The kernel pads its tunnel mask with an empty PAD attribute.)
-            if p == b"" and t not in have and t != K.TUN_PAD:
+            if p == b"" and t not in have and t != odp_keys.TUN_PAD:
                 out_m.append((t, b""))
-    rank = K.TUN_RANK
+    rank = odp_keys.TUN_RANK
     out_k.sort(key=lambda a: rank.get(a[0], 99))
     out_m.sort(key=lambda a: rank.get(a[0], 99))
     return tuple(out_k), tuple(out_m)
@@ -181,31 +181,31 @@ def _required_attrs(attrs):
     values of the others: by ethertype, then (unless a later fragment) by IP
     protocol."""
     values = dict(attrs)
-    eth_type = values.get(K.KEY_ETHERTYPE)
+    eth_type = values.get(odp_keys.KEY_ETHERTYPE)
     if eth_type is None or len(eth_type) != 2:
         return ()
-    l3_key = K.L3_KEY_BY_ETHERTYPE.get((eth_type[0] << 8) | eth_type[1])
+    l3_key = odp_keys.L3_KEY_BY_ETHERTYPE.get((eth_type[0] << 8) | eth_type[1])
     need = [] if l3_key is None else [l3_key]
-    if l3_key == K.KEY_IPV6:
+    if l3_key == odp_keys.KEY_IPV6:
         # Not required, but the kernel reports it for every IPv6 flow (and
         # ovs-dpctl prints it): canonical IPv6 flows carry it too.
-        need.append(K.KEY_IPV6_EXTHDRS)
-    l3 = values.get(K.KEY_IPV4)
+        need.append(odp_keys.KEY_IPV6_EXTHDRS)
+    l3 = values.get(odp_keys.KEY_IPV4)
     if l3 is not None and len(l3) == 12:
-        l3_key, proto, frag = K.KEY_IPV4, l3[8], l3[11]
+        l3_key, proto, frag = odp_keys.KEY_IPV4, l3[8], l3[11]
     else:
-        l3 = values.get(K.KEY_IPV6)
+        l3 = values.get(odp_keys.KEY_IPV6)
         if l3 is None or len(l3) != 40:
             return need
-        l3_key, proto, frag = K.KEY_IPV6, l3[36], l3[39]
-    if frag == K.FRAG_LATER:
+        l3_key, proto, frag = odp_keys.KEY_IPV6, l3[36], l3[39]
+    if frag == odp_keys.FRAG_LATER:
         return need
-    l4_keys = K.L4_KEYS_BY_PROTO.get((l3_key, proto), ())
+    l4_keys = odp_keys.L4_KEYS_BY_PROTO.get((l3_key, proto), ())
     need.extend(l4_keys)
-    if l4_keys == (K.KEY_ICMPV6,):
-        icmp_key = values.get(K.KEY_ICMPV6)
-        if icmp_key and icmp_key[0] in K.ICMPV6_ND_TYPES:
-            need.append(K.KEY_ND)
+    if l4_keys == (odp_keys.KEY_ICMPV6,):
+        icmp_key = values.get(odp_keys.KEY_ICMPV6)
+        if icmp_key and icmp_key[0] in odp_keys.ICMPV6_ND_TYPES:
+            need.append(odp_keys.KEY_ND)
     return need
 
 
@@ -219,34 +219,34 @@ def _canon_keys(key, mask):
             mp = _ones(len(p)) if p.__class__ is bytes else None
         else:
             mp = m.get(t)
-        if t == K.KEY_ENCAP:
+        if t == odp_keys.KEY_ENCAP:
             ck, cm = _canon_keys(p, mp if mp is not None else (None if m is None else ()))
             out_k.append((t, ck))
             out_m.append((t, cm))
             continue
-        if t == K.KEY_TUNNEL:
+        if t == odp_keys.KEY_TUNNEL:
             ck, cm = _canon_tunnel(p, mp if m is not None else None)
             if ck or cm:
                 out_k.append((t, ck))
                 out_m.append((t, cm))
             continue
-        if t == K.KEY_NSH:
+        if t == odp_keys.KEY_NSH:
             ck, cm = _canon_tunnel(p, mp if m is not None else None)
             out_k.append((t, ck))
             out_m.append((t, cm))
             continue
         if mp is None:
             mp = bytes(len(p))
-        if t == K.KEY_IN_PORT:
-            mp = _IN_PORT_FULL if K.U32.unpack(mp)[0] & 0xFFFF else b"\0\0\0\0"
-        elif t == K.KEY_ETHERTYPE:
+        if t == odp_keys.KEY_IN_PORT:
+            mp = _IN_PORT_FULL if odp_keys.U32.unpack(mp)[0] & 0xFFFF else b"\0\0\0\0"
+        elif t == odp_keys.KEY_ETHERTYPE:
             mp = _ETHERTYPE_FULL
         else:
             lim = _MASK_LIMITS.get(t)
             if lim is not None:
                 mp = _and(mp, lim)
         if not any(mp):
-            if t == K.KEY_ETHERNET:    # presence means "Ethernet frame"
+            if t == odp_keys.KEY_ETHERNET:    # presence means "Ethernet frame"
                 out_k.append((t, bytes(len(p))))
                 out_m.append((t, mp))
             else:
@@ -254,17 +254,17 @@ def _canon_keys(key, mask):
             continue
         out_k.append((t, _and(p, mp)))
         out_m.append((t, mp))
-    if m is not None and K.KEY_ETHERTYPE in m and not any(t == K.KEY_ETHERTYPE for t, _p in key):
+    if m is not None and odp_keys.KEY_ETHERTYPE in m and not any(t == odp_keys.KEY_ETHERTYPE for t, _p in key):
         pass    # 802.2 frames: the kernel's own mask entry, nothing to compare
     # A fully wildcarded attribute goes, unless the kernel requires it in the
     # key anyway (TCP needs TCP_FLAGS, IPv4 needs IPV4...): then it stays, zero.
     present = set(t for t, _p in out_k)
     for t in _required_attrs(out_k):
-        size = dropped.get(t, K.KEY_BY_NUM[t].size)
+        size = dropped.get(t, odp_keys.KEY_BY_NUM[t].size)
         if size >= 0 and t not in present:
             out_k.append((t, bytes(size)))
             out_m.append((t, bytes(size)))
-    rank = K.KEY_RANK
+    rank = odp_keys.KEY_RANK
     out_k.sort(key=lambda a: rank.get(a[0], 99))
     out_m.sort(key=lambda a: rank.get(a[0], 99))
     return tuple(out_k), tuple(out_m)
@@ -273,32 +273,32 @@ def _canon_keys(key, mask):
 def _canon_actions(actions):
     out = []
     for t, p in actions:
-        if t == A.ACT_SET_MASKED and len(p) == 1:
+        if t == odp_actions.ACT_SET_MASKED and len(p) == 1:
             kt, vm = p[0]
             half = len(vm) // 2
             value, mask = vm[:half], vm[half:]
             if mask == _ones(half):
-                out.append((A.ACT_SET, ((kt, value),)))
+                out.append((odp_actions.ACT_SET, ((kt, value),)))
             else:
                 out.append((t, ((kt, _and(value, mask) + mask),)))
             continue
-        if t == A.ACT_CT:
+        if t == odp_actions.ACT_CT:
             sub = []
             for st, sp in p:
-                if st == A.CT_ZONE and not any(sp):
+                if st == odp_actions.CT_ZONE and not any(sp):
                     continue
-                if st == A.CT_NAT:
+                if st == odp_actions.CT_NAT:
                     sp = _canon_nat(sp)
                 sub.append((st, sp))
             sub.sort(key=lambda a: a[0])
             out.append((t, tuple(sub)))
             continue
-        if t == A.ACT_CLONE:
+        if t == odp_actions.ACT_CLONE:
             out.append((t, _canon_actions(p)))
             continue
-        if t == A.ACT_SET and len(p) == 1 and p[0][0] == K.KEY_TUNNEL and p[0][1].__class__ is tuple:
+        if t == odp_actions.ACT_SET and len(p) == 1 and p[0][0] == odp_keys.KEY_TUNNEL and p[0][1].__class__ is tuple:
             # The kernel echoes a tunnel set with an empty PAD attribute.
-            out.append((t, ((K.KEY_TUNNEL, tuple(a for a in p[0][1] if a[0] != K.TUN_PAD)),)))
+            out.append((t, ((odp_keys.KEY_TUNNEL, tuple(a for a in p[0][1] if a[0] != odp_keys.TUN_PAD)),)))
             continue
         if t in _NESTED_LISTS:
             sub = []
@@ -315,10 +315,10 @@ def _canon_actions(actions):
 
 # Nested action types whose children (the listed sub-types) are action lists.
 _NESTED_LISTS = {
-    A.ACT_SAMPLE: (A.SAMPLE_ACTIONS,),
-    A.ACT_CHECK_PKT_LEN: (A.CPL_ACTIONS_IF_GREATER, A.CPL_ACTIONS_IF_LESS_EQUAL),
-    A.ACT_DEC_TTL: (A.DEC_TTL_ACTION,),
-    A.ACT_USERSPACE: (),
+    odp_actions.ACT_SAMPLE: (odp_actions.SAMPLE_ACTIONS,),
+    odp_actions.ACT_CHECK_PKT_LEN: (odp_actions.CPL_ACTIONS_IF_GREATER, odp_actions.CPL_ACTIONS_IF_LESS_EQUAL),
+    odp_actions.ACT_DEC_TTL: (odp_actions.DEC_TTL_ACTION,),
+    odp_actions.ACT_USERSPACE: (),
 }
 
 
@@ -326,9 +326,9 @@ def _canon_nat(nat):
     d = dict(nat)
     out = []
     for st, sp in nat:
-        if st == A.NAT_IP_MAX and d.get(A.NAT_IP_MIN) == sp:
+        if st == odp_actions.NAT_IP_MAX and d.get(odp_actions.NAT_IP_MIN) == sp:
             continue
-        if st == A.NAT_PROTO_MAX and d.get(A.NAT_PROTO_MIN) == sp:
+        if st == odp_actions.NAT_PROTO_MAX and d.get(odp_actions.NAT_PROTO_MIN) == sp:
             continue
         out.append((st, sp))
     out.sort(key=lambda a: a[0])

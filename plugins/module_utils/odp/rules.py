@@ -21,15 +21,15 @@ __metaclass__ = type
 import struct
 
 from ansible_collections.dpif.ovs.plugins.module_utils.errors import FlowSyntaxError
-from ansible_collections.dpif.ovs.plugins.module_utils.odp import actions as A
-from ansible_collections.dpif.ovs.plugins.module_utils.odp import keys as K
+from ansible_collections.dpif.ovs.plugins.module_utils.odp import actions as odp_actions
+from ansible_collections.dpif.ovs.plugins.module_utils.odp import keys as odp_keys
 from ansible_collections.dpif.ovs.plugins.module_utils.odp.model import Flow
 
-_U32 = K.U32
-_BE16 = K.BE16
+_U32 = odp_keys.U32
+_BE16 = odp_keys.BE16
 
-_SETTABLE = {K.KEY_PRIORITY, K.KEY_SKB_MARK, K.KEY_CT_MARK, K.KEY_CT_LABELS, K.KEY_ETHERNET, K.KEY_TUNNEL,
-             K.KEY_IPV4, K.KEY_IPV6, K.KEY_TCP, K.KEY_UDP, K.KEY_SCTP, K.KEY_MPLS, K.KEY_NSH}
+_SETTABLE = {odp_keys.KEY_PRIORITY, odp_keys.KEY_SKB_MARK, odp_keys.KEY_CT_MARK, odp_keys.KEY_CT_LABELS, odp_keys.KEY_ETHERNET, odp_keys.KEY_TUNNEL,
+             odp_keys.KEY_IPV4, odp_keys.KEY_IPV6, odp_keys.KEY_TCP, odp_keys.KEY_UDP, odp_keys.KEY_SCTP, odp_keys.KEY_MPLS, odp_keys.KEY_NSH}
 
 
 class _Check:
@@ -49,12 +49,12 @@ class _Check:
 
 
 def _name(t):
-    row = K.KEY_BY_NUM.get(t)
+    row = odp_keys.KEY_BY_NUM.get(t)
     return row.name if row else "key%d" % t
 
 
 def _zero_like(t):
-    return bytes(K.KEY_BY_NUM[t].size)
+    return bytes(odp_keys.KEY_BY_NUM[t].size)
 
 
 def _check_keys(c, key, mask, level):
@@ -67,7 +67,7 @@ def _check_keys(c, key, mask, level):
         if t in seen:
             c.fail("%s appears twice" % _name(t), name)
         seen.add(t)
-        row = K.KEY_BY_NUM.get(t)
+        row = odp_keys.KEY_BY_NUM.get(t)
         if row is None:
             c.fail("unknown key attribute type %d" % t, name)
         if not row.kernel:
@@ -96,107 +96,107 @@ def _check_keys(c, key, mask, level):
 
     # Ethernet / L3 root.
     if level == "":
-        if K.KEY_IN_PORT in kd and _U32.unpack(kd[K.KEY_IN_PORT])[0] >= 65536:
+        if odp_keys.KEY_IN_PORT in kd and _U32.unpack(kd[odp_keys.KEY_IN_PORT])[0] >= 65536:
             c.fail("in_port must be below 65536", "in_port")
-        if K.KEY_ETHERNET not in kd and K.KEY_ETHERTYPE not in kd:
-            l3 = [t for t in K.ETHERTYPE_BY_L3_KEY if t in kd]
+        if odp_keys.KEY_ETHERNET not in kd and odp_keys.KEY_ETHERTYPE not in kd:
+            l3 = [t for t in odp_keys.ETHERTYPE_BY_L3_KEY if t in kd]
             if l3 and c.fix:
-                key.append((K.KEY_ETHERNET, bytes(12)))
+                key.append((odp_keys.KEY_ETHERNET, bytes(12)))
                 if mask is not None:
-                    mask.append((K.KEY_ETHERNET, bytes(12)))
-                kd[K.KEY_ETHERNET] = bytes(12)
+                    mask.append((odp_keys.KEY_ETHERNET, bytes(12)))
+                kd[odp_keys.KEY_ETHERNET] = bytes(12)
                 c.fixed("added eth(): the flow names L3 fields, so it matches Ethernet frames")
             elif not l3:
                 if not c.fix:
                     c.fail("either eth(...) or eth_type(...) is required (no eth() means an L3 flow)", "eth")
-                key.append((K.KEY_ETHERNET, bytes(12)))
+                key.append((odp_keys.KEY_ETHERNET, bytes(12)))
                 if mask is not None:
-                    mask.append((K.KEY_ETHERNET, bytes(12)))
-                kd[K.KEY_ETHERNET] = bytes(12)
+                    mask.append((odp_keys.KEY_ETHERNET, bytes(12)))
+                kd[odp_keys.KEY_ETHERNET] = bytes(12)
                 c.fixed("added eth(): a key needs eth() or eth_type(); eth() matches any Ethernet frame")
     # eth_type implied by an L3 attribute
-    if K.KEY_ETHERTYPE not in kd:
-        l3 = [t for t in K.ETHERTYPE_BY_L3_KEY if t in kd]
+    if odp_keys.KEY_ETHERTYPE not in kd:
+        l3 = [t for t in odp_keys.ETHERTYPE_BY_L3_KEY if t in kd]
         if l3:
-            et = K.ETHERTYPE_BY_L3_KEY[l3[0]]
+            et = odp_keys.ETHERTYPE_BY_L3_KEY[l3[0]]
             if not c.fix:
                 c.fail("%s needs eth_type(0x%04x) matched exactly" % (_name(l3[0]), et), level + "eth_type")
-            key.append((K.KEY_ETHERTYPE, _BE16.pack(et)))
+            key.append((odp_keys.KEY_ETHERTYPE, _BE16.pack(et)))
             if mask is not None:
-                mask.append((K.KEY_ETHERTYPE, b"\xff\xff"))
-            kd[K.KEY_ETHERTYPE] = _BE16.pack(et)
+                mask.append((odp_keys.KEY_ETHERTYPE, b"\xff\xff"))
+            kd[odp_keys.KEY_ETHERTYPE] = _BE16.pack(et)
             if md is not None:
-                md[K.KEY_ETHERTYPE] = b"\xff\xff"
+                md[odp_keys.KEY_ETHERTYPE] = b"\xff\xff"
             c.fixed("added eth_type(0x%04x) for %s" % (et, _name(l3[0])))
     et = None
-    if K.KEY_ETHERTYPE in kd:
-        et = _BE16.unpack(kd[K.KEY_ETHERTYPE])[0]
-        em = mask_of(K.KEY_ETHERTYPE)
+    if odp_keys.KEY_ETHERTYPE in kd:
+        et = _BE16.unpack(kd[odp_keys.KEY_ETHERTYPE])[0]
+        em = mask_of(odp_keys.KEY_ETHERTYPE)
         if em is not None and em != b"\xff\xff":
             if not c.fix:
                 c.fail("eth_type must be matched exactly", level + "eth_type")
-            mask = [(t, b"\xff\xff" if t == K.KEY_ETHERTYPE else m) for t, m in mask]
-            md[K.KEY_ETHERTYPE] = b"\xff\xff"
+            mask = [(t, b"\xff\xff" if t == odp_keys.KEY_ETHERTYPE else m) for t, m in mask]
+            md[odp_keys.KEY_ETHERTYPE] = b"\xff\xff"
             c.fixed("made the eth_type mask exact (the kernel forces it)")
         if et < 0x600:
             c.fail("eth_type 0x%04x is below 0x0600 (not an Ethertype)" % et, level + "eth_type")
     # VLAN
-    if K.KEY_VLAN in kd or K.KEY_ENCAP in kd:
-        if et not in (K.ETH_P_8021Q, K.ETH_P_8021AD):
+    if odp_keys.KEY_VLAN in kd or odp_keys.KEY_ENCAP in kd:
+        if et not in (odp_keys.ETH_P_8021Q, odp_keys.ETH_P_8021AD):
             c.fail("vlan/encap need eth_type(0x8100) or eth_type(0x88a8) before them", level + "vlan")
-        if K.KEY_VLAN not in kd or K.KEY_ENCAP not in kd:
+        if odp_keys.KEY_VLAN not in kd or odp_keys.KEY_ENCAP not in kd:
             c.fail("a VLAN match needs both vlan(...) and encap(...)", level + "vlan")
-        tci = _BE16.unpack(kd[K.KEY_VLAN])[0]
-        if not tci & K.VLAN_CFI and (tci or kd[K.KEY_ENCAP]):
+        tci = _BE16.unpack(kd[odp_keys.KEY_VLAN])[0]
+        if not tci & odp_keys.VLAN_CFI and (tci or kd[odp_keys.KEY_ENCAP]):
             c.fail("vlan without the CFI bit is only valid as vlan(0) with an empty encap()", level + "vlan")
-        if level.count("encap.") >= 1 and K.KEY_ENCAP in kd and any(t == K.KEY_ENCAP for t, _p in kd[K.KEY_ENCAP]):
+        if level.count("encap.") >= 1 and odp_keys.KEY_ENCAP in kd and any(t == odp_keys.KEY_ENCAP for t, _p in kd[odp_keys.KEY_ENCAP]):
             c.fail("at most two VLAN headers", level + "encap")
-        em = mask_of(K.KEY_ENCAP) if md is not None else None
-        ik, im = _check_keys(c, kd[K.KEY_ENCAP], em if md is not None else None, level + "encap.")
-        key = [(t, ik if t == K.KEY_ENCAP else p) for t, p in key]
+        em = mask_of(odp_keys.KEY_ENCAP) if md is not None else None
+        ik, im = _check_keys(c, kd[odp_keys.KEY_ENCAP], em if md is not None else None, level + "encap.")
+        key = [(t, ik if t == odp_keys.KEY_ENCAP else p) for t, p in key]
         if mask is not None:
-            if K.KEY_ENCAP in md:
-                mask = [(t, im if t == K.KEY_ENCAP else m) for t, m in mask]
+            if odp_keys.KEY_ENCAP in md:
+                mask = [(t, im if t == odp_keys.KEY_ENCAP else m) for t, m in mask]
         et = None
     # L3 companions and their mask rule
     if et is not None:
-        need = K.L3_KEY_BY_ETHERTYPE.get(et)
+        need = odp_keys.L3_KEY_BY_ETHERTYPE.get(et)
         if need is not None and need not in kd:
             if not add(need, "added %s() (wildcarded): eth_type 0x%04x requires it" % (_name(need), et)):
                 c.fail("eth_type 0x%04x requires a %s(...) attribute" % (et, _name(need)), level + _name(need))
-    for t in (K.KEY_IPV4, K.KEY_IPV6, K.KEY_ARP, K.KEY_MPLS, K.KEY_NSH,
-              K.KEY_CT_ORIG_TUPLE_IPV4, K.KEY_CT_ORIG_TUPLE_IPV6):
-        if t in kd and t in K.ETHERTYPE_BY_L3_KEY:
-            want = K.ETHERTYPE_BY_L3_KEY[t]
-            ok = et == want or (t == K.KEY_ARP and et == K.ETH_P_RARP) or (t == K.KEY_MPLS and et == K.ETH_P_MPLS_MC)
+    for t in (odp_keys.KEY_IPV4, odp_keys.KEY_IPV6, odp_keys.KEY_ARP, odp_keys.KEY_MPLS, odp_keys.KEY_NSH,
+              odp_keys.KEY_CT_ORIG_TUPLE_IPV4, odp_keys.KEY_CT_ORIG_TUPLE_IPV6):
+        if t in kd and t in odp_keys.ETHERTYPE_BY_L3_KEY:
+            want = odp_keys.ETHERTYPE_BY_L3_KEY[t]
+            ok = et == want or (t == odp_keys.KEY_ARP and et == odp_keys.ETH_P_RARP) or (t == odp_keys.KEY_MPLS and et == odp_keys.ETH_P_MPLS_MC)
             if not ok:
                 c.fail("%s needs eth_type(0x%04x)" % (_name(t), want), level + _name(t))
-    if K.KEY_CT_ORIG_TUPLE_IPV6 in kd and K.KEY_ND in kd:
+    if odp_keys.KEY_CT_ORIG_TUPLE_IPV6 in kd and odp_keys.KEY_ND in kd:
         c.fail("ct_tuple6 and nd cannot be matched together", level + "ct_tuple6")
     # L4
-    l3 = K.KEY_IPV4 if K.KEY_IPV4 in kd else (K.KEY_IPV6 if K.KEY_IPV6 in kd else None)
+    l3 = odp_keys.KEY_IPV4 if odp_keys.KEY_IPV4 in kd else (odp_keys.KEY_IPV6 if odp_keys.KEY_IPV6 in kd else None)
     proto = frag = pmask = None
     if l3 is not None:
         v = kd[l3]
-        proto, frag = (v[8], v[11]) if l3 == K.KEY_IPV4 else (v[36], v[39])
+        proto, frag = (v[8], v[11]) if l3 == odp_keys.KEY_IPV4 else (v[36], v[39])
         m = mask_of(l3)
-        pmask = 0xFF if m is None else (m[8] if l3 == K.KEY_IPV4 else m[36])
-        if frag > K.FRAG_LATER:
+        pmask = 0xFF if m is None else (m[8] if l3 == odp_keys.KEY_IPV4 else m[36])
+        if frag > odp_keys.FRAG_LATER:
             c.fail("frag must be no, first or later", level + _name(l3) + ".frag")
-        if l3 == K.KEY_IPV6 and struct.unpack_from("!I", v, 32)[0] > 0xFFFFF:
+        if l3 == odp_keys.KEY_IPV6 and struct.unpack_from("!I", v, 32)[0] > 0xFFFFF:
             c.fail("ipv6 label is 20 bits", level + "ipv6.label")
-    for t in (K.KEY_TCP, K.KEY_TCP_FLAGS, K.KEY_UDP, K.KEY_SCTP, K.KEY_ICMP, K.KEY_ICMPV6):
+    for t in (odp_keys.KEY_TCP, odp_keys.KEY_TCP_FLAGS, odp_keys.KEY_UDP, odp_keys.KEY_SCTP, odp_keys.KEY_ICMP, odp_keys.KEY_ICMPV6):
         if t not in kd:
             continue
-        want = K.PROTO_BY_L4_KEY[t]
+        want = odp_keys.PROTO_BY_L4_KEY[t]
         if l3 is None:
             c.fail("%s needs an ipv4(...) or ipv6(...) match" % _name(t), level + _name(t))
-        if t == K.KEY_ICMP and l3 != K.KEY_IPV4 or t == K.KEY_ICMPV6 and l3 != K.KEY_IPV6:
+        if t == odp_keys.KEY_ICMP and l3 != odp_keys.KEY_IPV4 or t == odp_keys.KEY_ICMPV6 and l3 != odp_keys.KEY_IPV6:
             c.fail("%s does not go with %s" % (_name(t), _name(l3)), level + _name(t))
         if proto != want or pmask != 0xFF:
             if c.fix and (pmask == 0 or proto == want):
                 v = bytearray(kd[l3])
-                off = 8 if l3 == K.KEY_IPV4 else 36
+                off = 8 if l3 == odp_keys.KEY_IPV4 else 36
                 v[off] = want
                 kd[l3] = bytes(v)
                 key = [(tt, kd[l3] if tt == l3 else pp) for tt, pp in key]
@@ -210,43 +210,43 @@ def _check_keys(c, key, mask, level):
             else:
                 c.fail("%s needs %s(proto=%d) matched exactly" % (_name(t), _name(l3) if l3 else "ipv4", want),
                        level + _name(t))
-    if frag == K.FRAG_LATER:
+    if frag == odp_keys.FRAG_LATER:
         # A later fragment has no transport header: the kernel's key has no
         # L4 fields, and a mask that matches some is refused with EINVAL.
-        for t in (K.KEY_TCP, K.KEY_TCP_FLAGS, K.KEY_UDP, K.KEY_SCTP, K.KEY_ICMP, K.KEY_ICMPV6):
+        for t in (odp_keys.KEY_TCP, odp_keys.KEY_TCP_FLAGS, odp_keys.KEY_UDP, odp_keys.KEY_SCTP, odp_keys.KEY_ICMP, odp_keys.KEY_ICMPV6):
             tm = mask_of(t)
             if t in kd and (tm is None or any(tm)):
                 c.fail("a later fragment has no %s header to match: use frag=first or frag=no, or leave out %s(...)"
                        % (_name(t), _name(t)), level + _name(t))
-    if proto is not None and pmask == 0xFF and frag != K.FRAG_LATER:
-        for t in K.L4_KEYS_BY_PROTO.get((l3, proto), ()):
+    if proto is not None and pmask == 0xFF and frag != odp_keys.FRAG_LATER:
+        for t in odp_keys.L4_KEYS_BY_PROTO.get((l3, proto), ()):
             if t not in kd:
                 if not add(t, "added %s(%s) (wildcarded): proto=%d requires it"
-                           % (_name(t), "0/0" if t == K.KEY_TCP_FLAGS else "", proto)):
+                           % (_name(t), "0/0" if t == odp_keys.KEY_TCP_FLAGS else "", proto)):
                     c.fail("proto=%d requires %s(...)" % (proto, _name(t)), level + _name(t))
-    if K.KEY_ICMPV6 in kd:
-        typ = kd[K.KEY_ICMPV6][0]
-        tm = mask_of(K.KEY_ICMPV6)
-        if typ in K.ICMPV6_ND_TYPES and (tm is None or tm[0] == 0xFF) and K.KEY_ND not in kd:
-            if not add(K.KEY_ND, "added nd() (wildcarded): icmpv6 type %d requires it" % typ):
+    if odp_keys.KEY_ICMPV6 in kd:
+        typ = kd[odp_keys.KEY_ICMPV6][0]
+        tm = mask_of(odp_keys.KEY_ICMPV6)
+        if typ in odp_keys.ICMPV6_ND_TYPES and (tm is None or tm[0] == 0xFF) and odp_keys.KEY_ND not in kd:
+            if not add(odp_keys.KEY_ND, "added nd() (wildcarded): icmpv6 type %d requires it" % typ):
                 c.fail("icmpv6 type %d requires nd(...)" % typ, level + "nd")
-    if K.KEY_ND in kd and K.KEY_ICMPV6 not in kd:
+    if odp_keys.KEY_ND in kd and odp_keys.KEY_ICMPV6 not in kd:
         c.fail("nd needs icmpv6(type=135 or 136)", level + "nd")
-    if K.KEY_ARP in kd and kd[K.KEY_ARP][8] != 0:
+    if odp_keys.KEY_ARP in kd and kd[odp_keys.KEY_ARP][8] != 0:
         c.fail("arp op must be below 256", level + "arp.op")
-    if K.KEY_CT_STATE in kd:
-        if _U32.unpack(kd[K.KEY_CT_STATE])[0] & ~K.CT_STATE_SUPPORTED:
+    if odp_keys.KEY_CT_STATE in kd:
+        if _U32.unpack(kd[odp_keys.KEY_CT_STATE])[0] & ~odp_keys.CT_STATE_SUPPORTED:
             c.fail("unsupported ct_state bits", level + "ct_state")
-        m = mask_of(K.KEY_CT_STATE)
-        if m is not None and _U32.unpack(m)[0] & ~K.CT_STATE_SUPPORTED:
+        m = mask_of(odp_keys.KEY_CT_STATE)
+        if m is not None and _U32.unpack(m)[0] & ~odp_keys.CT_STATE_SUPPORTED:
             if not c.fix:
                 c.fail("ct_state mask has bits the kernel does not know", level + "ct_state")
-            mask = [(t, _U32.pack(_U32.unpack(x)[0] & 0xFF) if t == K.KEY_CT_STATE else x) for t, x in mask]
+            mask = [(t, _U32.pack(_U32.unpack(x)[0] & 0xFF) if t == odp_keys.KEY_CT_STATE else x) for t, x in mask]
             c.fixed("limited the ct_state mask to the 8 known flags")
-    if K.KEY_MPLS in kd and not 4 <= len(kd[K.KEY_MPLS]) <= 12:
+    if odp_keys.KEY_MPLS in kd and not 4 <= len(kd[odp_keys.KEY_MPLS]) <= 12:
         c.fail("mpls needs 1 to 3 label stack entries", level + "mpls")
-    if K.KEY_TUNNEL in kd:
-        _check_tunnel(c, kd[K.KEY_TUNNEL], level + "tunnel")
+    if odp_keys.KEY_TUNNEL in kd:
+        _check_tunnel(c, kd[odp_keys.KEY_TUNNEL], level + "tunnel")
     return tuple(key), (tuple(mask) if mask is not None else None)
 
 
@@ -254,29 +254,29 @@ def _check_tunnel(c, attrs, field, for_set=False):
     d = dict(attrs)
     if not attrs:
         return
-    if K.TUN_IPV4_INFO_BRIDGE in d:
+    if odp_keys.TUN_IPV4_INFO_BRIDGE in d:
         return
-    has4 = K.TUN_IPV4_DST in d or K.TUN_IPV4_SRC in d
-    has6 = K.TUN_IPV6_DST in d or K.TUN_IPV6_SRC in d
+    has4 = odp_keys.TUN_IPV4_DST in d or odp_keys.TUN_IPV4_SRC in d
+    has6 = odp_keys.TUN_IPV6_DST in d or odp_keys.TUN_IPV6_SRC in d
     if has4 and has6:
         c.fail("tunnel cannot mix IPv4 and IPv6 addresses", field)
-    dst = d.get(K.TUN_IPV4_DST) or d.get(K.TUN_IPV6_DST)
+    dst = d.get(odp_keys.TUN_IPV4_DST) or d.get(odp_keys.TUN_IPV6_DST)
     if dst is None or not any(dst):
         c.fail("tunnel needs a non-zero dst (or ipv6_dst)", field + ".dst")
-    if K.TUN_TTL not in d:
+    if odp_keys.TUN_TTL not in d:
         c.fail("tunnel needs ttl", field + ".ttl")
-    opts = [t for t in (K.TUN_GENEVE_OPTS, K.TUN_VXLAN_OPTS, K.TUN_ERSPAN_OPTS) if t in d]
+    opts = [t for t in (odp_keys.TUN_GENEVE_OPTS, odp_keys.TUN_VXLAN_OPTS, odp_keys.TUN_ERSPAN_OPTS) if t in d]
     if len(opts) > 1:
         c.fail("only one of geneve, vxlan, erspan options", field)
-    g = d.get(K.TUN_GENEVE_OPTS)
+    g = d.get(odp_keys.TUN_GENEVE_OPTS)
     if g is not None and (len(g) % 4 or len(g) > 252):
         c.fail("geneve options must be a multiple of 4 bytes, at most 252", field + ".geneve")
 
 
 def _key_type_of(flow_key):
     kd = dict(flow_key)
-    while K.KEY_ENCAP in kd and kd[K.KEY_ENCAP]:
-        kd = dict(kd[K.KEY_ENCAP])
+    while odp_keys.KEY_ENCAP in kd and kd[odp_keys.KEY_ENCAP]:
+        kd = dict(kd[odp_keys.KEY_ENCAP])
     return kd
 
 
@@ -284,75 +284,75 @@ def _check_actions(c, actions, key, mask, max_action, depth, path):
     out = []
     n = len(actions)
     kd = _key_type_of(key)
-    et = _BE16.unpack(kd[K.KEY_ETHERTYPE])[0] if K.KEY_ETHERTYPE in kd else None
-    ethernet = K.KEY_ETHERNET in dict(key)
+    et = _BE16.unpack(kd[odp_keys.KEY_ETHERTYPE])[0] if odp_keys.KEY_ETHERTYPE in kd else None
+    ethernet = odp_keys.KEY_ETHERNET in dict(key)
     for i, (t, p) in enumerate(actions):
-        row = A.ACTION_BY_NUM.get(t)
+        row = odp_actions.ACTION_BY_NUM.get(t)
         where = "%s[%d].%s" % (path, i, row.name if row else "action%d" % t)
         if row is None:
             c.fail("unknown action type %d" % t, where)
         if t > max_action:
-            if t == A.ACT_DROP:
+            if t == odp_actions.ACT_DROP:
                 c.fail("drop(N) needs kernel 6.6 or later; write the action list as 'drop' (empty) for 6.1",
                        where)
             c.fail("%s needs kernel %d.%d or later (target allows action types up to %d)"
                    % (row.name, row.since[0], row.since[1], max_action), where)
-        if t == A.ACT_DROP and i != n - 1:
+        if t == odp_actions.ACT_DROP and i != n - 1:
             c.fail("drop(N) must be the last action", where)
         if row.size >= 0 and (p.__class__ is not bytes or len(p) != row.size):
             c.fail("%s payload must be %d bytes" % (row.name, row.size), where)
-        if t == A.ACT_OUTPUT and _U32.unpack(p)[0] >= 65536:
+        if t == odp_actions.ACT_OUTPUT and _U32.unpack(p)[0] >= 65536:
             c.fail("output port must be below 65536", where)
-        elif t == A.ACT_TRUNC and _U32.unpack(p)[0] < 14:
+        elif t == odp_actions.ACT_TRUNC and _U32.unpack(p)[0] < 14:
             c.fail("trunc length must be at least 14", where)
-        elif t == A.ACT_PUSH_VLAN:
+        elif t == odp_actions.ACT_PUSH_VLAN:
             tpid, tci = struct.unpack("!HH", p)
-            if tpid not in (K.ETH_P_8021Q, K.ETH_P_8021AD):
+            if tpid not in (odp_keys.ETH_P_8021Q, odp_keys.ETH_P_8021AD):
                 c.fail("push_vlan tpid must be 0x8100 or 0x88a8", where)
-            if not tci & K.VLAN_CFI:
+            if not tci & odp_keys.VLAN_CFI:
                 c.fail("push_vlan needs the CFI bit (cfi=0 is not allowed by the kernel)", where)
             if not ethernet:
                 c.fail("push_vlan needs an Ethernet flow", where)
-        elif t in (A.ACT_POP_VLAN, A.ACT_POP_ETH) and not ethernet:
+        elif t in (odp_actions.ACT_POP_VLAN, odp_actions.ACT_POP_ETH) and not ethernet:
             c.fail("%s needs an Ethernet flow" % row.name, where)
-        elif t == A.ACT_PUSH_ETH and ethernet:
+        elif t == odp_actions.ACT_PUSH_ETH and ethernet:
             c.fail("push_eth needs an L3 flow (no eth())", where)
-        elif t == A.ACT_HASH and struct.unpack("=II", p)[0] == A.HASH_ALG_SYM_L4 and max_action <= A.MAX_ACTION_6_1:
+        elif t == odp_actions.ACT_HASH and struct.unpack("=II", p)[0] == odp_actions.HASH_ALG_SYM_L4 and max_action <= odp_actions.MAX_ACTION_6_1:
             c.fail("hash(sym_l4) needs kernel 6.5 or later", where)
-        elif t == A.ACT_CT:
-            if et not in (K.ETH_P_IP, K.ETH_P_IPV6):
+        elif t == odp_actions.ACT_CT:
+            if et not in (odp_keys.ETH_P_IP, odp_keys.ETH_P_IPV6):
                 c.fail("ct needs an IPv4 or IPv6 flow (eth_type 0x0800 or 0x86dd)", where)
             d = dict(p)
-            commit = A.CT_COMMIT in d or A.CT_FORCE_COMMIT in d
-            if (A.CT_MARK in d or A.CT_LABELS in d) and not commit:
+            commit = odp_actions.CT_COMMIT in d or odp_actions.CT_FORCE_COMMIT in d
+            if (odp_actions.CT_MARK in d or odp_actions.CT_LABELS in d) and not commit:
                 c.fail("ct mark= and label= need commit", where)
-            nat = dict(d.get(A.CT_NAT, ()))
-            if (A.NAT_SRC in nat or A.NAT_DST in nat) and not commit:
+            nat = dict(d.get(odp_actions.CT_NAT, ()))
+            if (odp_actions.NAT_SRC in nat or odp_actions.NAT_DST in nat) and not commit:
                 c.fail("ct nat(src|dst) needs commit", where)
-            if A.NAT_SRC in nat and A.NAT_DST in nat:
+            if odp_actions.NAT_SRC in nat and odp_actions.NAT_DST in nat:
                 c.fail("ct nat takes src or dst, not both", where)
-            ip = nat.get(A.NAT_IP_MIN)
-            if ip is not None and len(ip) != (4 if et == K.ETH_P_IP else 16):
+            ip = nat.get(odp_actions.NAT_IP_MIN)
+            if ip is not None and len(ip) != (4 if et == odp_keys.ETH_P_IP else 16):
                 c.fail("ct nat address family does not match the flow", where)
-            helper = d.get(A.CT_HELPER)
+            helper = d.get(odp_actions.CT_HELPER)
             if helper is not None:
                 _check_ct_helper(c, helper.rstrip(b"\0").decode("ascii", "replace"), key, mask, where)
-        elif t == A.ACT_USERSPACE:
-            pid = dict(p).get(A.USERSPACE_PID)
+        elif t == odp_actions.ACT_USERSPACE:
+            pid = dict(p).get(odp_actions.USERSPACE_PID)
             if pid is None or _U32.unpack(pid)[0] == 0:
                 c.fail("userspace needs a non-zero pid", where)
-        elif t == A.ACT_CHECK_PKT_LEN:
-            if _U16_unpack(dict(p)[A.CPL_PKT_LEN]) == 0:
+        elif t == odp_actions.ACT_CHECK_PKT_LEN:
+            if _U16_unpack(dict(p)[odp_actions.CPL_PKT_LEN]) == 0:
                 c.fail("check_pkt_len size must not be 0", where)
-        elif t in (A.ACT_SET, A.ACT_SET_MASKED):
+        elif t in (odp_actions.ACT_SET, odp_actions.ACT_SET_MASKED):
             p = _check_set(c, t, p, kd, et, where)
-        elif t == A.ACT_POP_NSH and et != K.ETH_P_NSH:
+        elif t == odp_actions.ACT_POP_NSH and et != odp_keys.ETH_P_NSH:
             c.fail("pop_nsh needs eth_type(0x894f)", where)
         # nesting
-        if t in (A.ACT_CLONE, A.ACT_SAMPLE, A.ACT_CHECK_PKT_LEN, A.ACT_DEC_TTL):
-            if depth + 1 > A.MAX_NESTING:
-                c.fail("actions nested deeper than %d" % A.MAX_NESTING, where)
-            if t == A.ACT_CLONE:
+        if t in (odp_actions.ACT_CLONE, odp_actions.ACT_SAMPLE, odp_actions.ACT_CHECK_PKT_LEN, odp_actions.ACT_DEC_TTL):
+            if depth + 1 > odp_actions.MAX_NESTING:
+                c.fail("actions nested deeper than %d" % odp_actions.MAX_NESTING, where)
+            if t == odp_actions.ACT_CLONE:
                 p = _check_actions(c, p, key, mask, max_action, depth + 1, where)
             else:
                 p = tuple((st, _check_actions(c, sp, key, mask, max_action, depth + 1, where)
@@ -376,7 +376,7 @@ def _check_ct_helper(c, name, key, mask, where):
     kd = _key_type_of(key)
     md = _key_type_of(mask) if mask is not None else {}
     proto = None
-    for t, at in ((K.KEY_IPV4, 8), (K.KEY_IPV6, 36)):
+    for t, at in ((odp_keys.KEY_IPV4, 8), (odp_keys.KEY_IPV6, 36)):
         l3 = kd.get(t)
         if l3 is not None and len(l3) > at:
             m = md.get(t)
@@ -392,7 +392,7 @@ def _check_ct_helper(c, name, key, mask, where):
 
 
 def _U16_unpack(b):
-    return K.U16.unpack(b)[0]
+    return odp_keys.U16.unpack(b)[0]
 
 
 def _check_set(c, t, p, kd, et, where):
@@ -402,27 +402,28 @@ def _check_set(c, t, p, kd, et, where):
     name = _name(kt)
     if kt not in _SETTABLE:
         c.fail("the kernel cannot set %s" % name, where + "." + name)
-    if kt == K.KEY_TUNNEL:
-        if t == A.ACT_SET_MASKED:
+    if kt == odp_keys.KEY_TUNNEL:
+        if t == odp_actions.ACT_SET_MASKED:
             c.fail("the kernel does not support a masked tunnel set", where + ".tunnel")
         _check_tunnel(c, v, where + ".tunnel", True)
         return p
-    need = {K.KEY_IPV4: (K.ETH_P_IP,), K.KEY_IPV6: (K.ETH_P_IPV6,), K.KEY_MPLS: (K.ETH_P_MPLS_UC, K.ETH_P_MPLS_MC),
-            K.KEY_NSH: (K.ETH_P_NSH,), K.KEY_TCP: (K.ETH_P_IP, K.ETH_P_IPV6),
-            K.KEY_UDP: (K.ETH_P_IP, K.ETH_P_IPV6), K.KEY_SCTP: (K.ETH_P_IP, K.ETH_P_IPV6)}.get(kt)
+    ip_types = (odp_keys.ETH_P_IP, odp_keys.ETH_P_IPV6)
+    need = {odp_keys.KEY_IPV4: (odp_keys.ETH_P_IP,), odp_keys.KEY_IPV6: (odp_keys.ETH_P_IPV6,),
+            odp_keys.KEY_MPLS: (odp_keys.ETH_P_MPLS_UC, odp_keys.ETH_P_MPLS_MC), odp_keys.KEY_NSH: (odp_keys.ETH_P_NSH,),
+            odp_keys.KEY_TCP: ip_types, odp_keys.KEY_UDP: ip_types, odp_keys.KEY_SCTP: ip_types}.get(kt)
     if need is not None and et not in need:
         c.fail("set(%s) needs a flow matching eth_type 0x%04x" % (name, need[0]), where + "." + name)
-    if kt in K.PROTO_BY_L4_KEY:
-        l3 = kd.get(K.KEY_IPV4) or kd.get(K.KEY_IPV6)
+    if kt in odp_keys.PROTO_BY_L4_KEY:
+        l3 = kd.get(odp_keys.KEY_IPV4) or kd.get(odp_keys.KEY_IPV6)
         proto = None if l3 is None else (l3[8] if len(l3) == 12 else l3[36])
-        if proto != K.PROTO_BY_L4_KEY[kt]:
-            c.fail("set(%s) needs the flow to match proto=%d" % (name, K.PROTO_BY_L4_KEY[kt]), where + "." + name)
-    if t == A.ACT_SET_MASKED:
+        if proto != odp_keys.PROTO_BY_L4_KEY[kt]:
+            c.fail("set(%s) needs the flow to match proto=%d" % (name, odp_keys.PROTO_BY_L4_KEY[kt]), where + "." + name)
+    if t == odp_actions.ACT_SET_MASKED:
         half = len(v) // 2
         val, msk = v[:half], v[half:]
         clipped = bytes(a & b for a, b in zip(val, msk))
-        if kt in (K.KEY_IPV4, K.KEY_IPV6):
-            pi, fi = (8, 11) if kt == K.KEY_IPV4 else (36, 39)
+        if kt in (odp_keys.KEY_IPV4, odp_keys.KEY_IPV6):
+            pi, fi = (8, 11) if kt == odp_keys.KEY_IPV4 else (36, 39)
             if msk[pi] or msk[fi]:
                 if not c.fix:
                     c.fail("a masked set cannot change proto or frag", where + "." + name)
@@ -436,12 +437,12 @@ def _check_set(c, t, p, kd, et, where):
                 c.fail("set(%s) value has bits outside its mask" % name, where + "." + name)
             c.fixed("cleared value bits outside the mask in set(%s)" % name)
         return ((kt, clipped + msk),)
-    if kt in (K.KEY_IPV4, K.KEY_IPV6):
+    if kt in (odp_keys.KEY_IPV4, odp_keys.KEY_IPV6):
         pass
     return p
 
 
-def validate(flow: Flow, *, fix: bool = False, max_action: int = A.MAX_ACTION_6_1, text: str | None = None,
+def validate(flow: Flow, *, fix: bool = False, max_action: int = odp_actions.MAX_ACTION_6_1, text: str | None = None,
              check_size: bool = True):
     """Check ``flow`` against the kernel's rules.
 
@@ -473,5 +474,5 @@ def validate(flow: Flow, *, fix: bool = False, max_action: int = A.MAX_ACTION_6_
 def check_encoded_size(text: str, key: bytes, mask: bytes, actions: bytes) -> None:
     """FlowSyntaxError when an encoded part does not fit in one netlink attribute."""
     for what, payload in (("key", key), ("mask", mask), ("actions", actions)):
-        if len(payload) > A.MAX_ATTR_PAYLOAD:
+        if len(payload) > odp_actions.MAX_ATTR_PAYLOAD:
             raise FlowSyntaxError(text, "%s does not fit in one netlink attribute (64 KiB)" % what, what)

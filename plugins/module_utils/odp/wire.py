@@ -26,8 +26,8 @@ import struct
 from operator import itemgetter
 
 from ansible_collections.dpif.ovs.plugins.module_utils.errors import FlowSyntaxError
-from ansible_collections.dpif.ovs.plugins.module_utils.odp import actions as A
-from ansible_collections.dpif.ovs.plugins.module_utils.odp import keys as K
+from ansible_collections.dpif.ovs.plugins.module_utils.odp import actions as odp_actions
+from ansible_collections.dpif.ovs.plugins.module_utils.odp import keys as odp_keys
 from ansible_collections.dpif.ovs.plugins.module_utils.odp.model import Flow
 
 _HDR = struct.Struct("=HH")
@@ -77,10 +77,10 @@ def slices_getter(slices: list):
 
 # Nesting contexts: type -> sub-context for nested types (absent = leaf).
 CTX_VXLAN = {}
-CTX_TUNNEL = {K.TUN_VXLAN_OPTS: CTX_VXLAN}
+CTX_TUNNEL = {odp_keys.TUN_VXLAN_OPTS: CTX_VXLAN}
 CTX_NSH = {}
-CTX_KEY = {K.KEY_TUNNEL: CTX_TUNNEL, K.KEY_NSH: CTX_NSH}
-CTX_KEY[K.KEY_ENCAP] = CTX_KEY
+CTX_KEY = {odp_keys.KEY_TUNNEL: CTX_TUNNEL, odp_keys.KEY_NSH: CTX_NSH}
+CTX_KEY[odp_keys.KEY_ENCAP] = CTX_KEY
 CTX_ACTIONS = {}
 CTX_NAT = {}
 _SUB = {
@@ -88,19 +88,19 @@ _SUB = {
     "key": CTX_KEY,
     "masked": {},            # value||mask payload, decoded by the text layer
     "userspace": {},
-    "sample": {A.SAMPLE_ACTIONS: CTX_ACTIONS},
-    "ct": {A.CT_NAT: CTX_NAT},
-    "nsh": {K.KEY_NSH: CTX_NSH},    # push_nsh: one OVS_KEY_ATTR_NSH nest
-    "check_pkt_len": {A.CPL_ACTIONS_IF_GREATER: CTX_ACTIONS, A.CPL_ACTIONS_IF_LESS_EQUAL: CTX_ACTIONS},
-    "dec_ttl": {A.DEC_TTL_ACTION: CTX_ACTIONS},
+    "sample": {odp_actions.SAMPLE_ACTIONS: CTX_ACTIONS},
+    "ct": {odp_actions.CT_NAT: CTX_NAT},
+    "nsh": {odp_keys.KEY_NSH: CTX_NSH},    # push_nsh: one OVS_KEY_ATTR_NSH nest
+    "check_pkt_len": {odp_actions.CPL_ACTIONS_IF_GREATER: CTX_ACTIONS, odp_actions.CPL_ACTIONS_IF_LESS_EQUAL: CTX_ACTIONS},
+    "dec_ttl": {odp_actions.DEC_TTL_ACTION: CTX_ACTIONS},
     "psample": {},
 }
-for _row in A.ACTION_TABLE:
+for _row in odp_actions.ACTION_TABLE:
     if _row.nested is not None and _row.nested != "masked":
         CTX_ACTIONS[_row.num] = _SUB[_row.nested]
 # A masked set carries one key attribute whose payload is value || mask; the
 # tunnel inside it (never valid) would be nested, so leave it a leaf here.
-CTX_ACTIONS[A.ACT_SET_MASKED] = {}
+CTX_ACTIONS[odp_actions.ACT_SET_MASKED] = {}
 
 
 def encode_attrs(attrs) -> bytes:
@@ -173,7 +173,7 @@ def decode_flow(key: bytes, mask: bytes | None = None, actions: bytes | None = N
 # An empty OVS_TUNNEL_KEY_ATTR_PAD as the kernel writes it: the kernel pads a
 # tunnel set it echoes so that tun_id sits 8-byte aligned in *its* reply, so
 # whether the PAD is there depends on where the flow landed in the dump.
-TUNNEL_PAD = _HDR.pack(4, K.TUN_PAD)
+TUNNEL_PAD = _HDR.pack(4, odp_keys.TUN_PAD)
 
 
 def actions_without_tunnel_pad(actions: bytes) -> bytes:
@@ -216,7 +216,7 @@ def _strip_top_level_tunnel_pad(actions: bytes) -> bytes | None:
         if ln < 4 or nxt > end:
             return None
         inner_ln, inner_t = unpack(actions, off + 4) if ln >= 8 else (0, 0)
-        if (t & _TYPE_MASK) == A.ACT_SET and (inner_t & _TYPE_MASK) == K.KEY_TUNNEL and inner_ln == ln - 4:
+        if (t & _TYPE_MASK) == odp_actions.ACT_SET and (inner_t & _TYPE_MASK) == odp_keys.KEY_TUNNEL and inner_ln == ln - 4:
             pads = []
             at = off + 8
             while at < nxt:
@@ -225,7 +225,7 @@ def _strip_top_level_tunnel_pad(actions: bytes) -> bytes | None:
                 aln, at_t = unpack(actions, at)
                 if aln < 4 or at + aln > nxt:
                     return None
-                if (at_t & _TYPE_MASK) == K.TUN_PAD:
+                if (at_t & _TYPE_MASK) == odp_keys.TUN_PAD:
                     if aln != 4:
                         return None
                     pads.append(at)
@@ -251,10 +251,10 @@ def _strip_pad(acts: tuple) -> tuple:
     out = []
     for t, p in acts:
         if p.__class__ is tuple:
-            if t == A.ACT_SET:
-                p = tuple((kt, tuple(a for a in kp if a[0] != K.TUN_PAD))
-                          if kt == K.KEY_TUNNEL and kp.__class__ is tuple else (kt, kp) for kt, kp in p)
-            elif t == A.ACT_CLONE:
+            if t == odp_actions.ACT_SET:
+                p = tuple((kt, tuple(a for a in kp if a[0] != odp_keys.TUN_PAD))
+                          if kt == odp_keys.KEY_TUNNEL and kp.__class__ is tuple else (kt, kp) for kt, kp in p)
+            elif t == odp_actions.ACT_CLONE:
                 p = _strip_pad(p)
         out.append((t, p))
     return tuple(out)
