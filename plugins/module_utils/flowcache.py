@@ -45,6 +45,7 @@ from ansible_collections.dpif.ovs.plugins.module_utils.privatestore import (
     FrameReader,
     FrameWriter,
     PrivateDir,
+    datapath_file_name,
     open_dir,
 )
 
@@ -124,8 +125,7 @@ class FlowCache:
     def for_src(cls, datapath: str, src: str, context: tuple, directory: Optional[str] = None) -> FlowCache:
         """The cache for ``datapath``'s src file (``src`` itself is only
         read, not part of the cache's name)."""
-        name = hashlib.sha256(datapath.encode()).hexdigest()[:24]
-        cache = cls(open_dir(directory), name + ".cache", context)
+        cache = cls(open_dir(directory), datapath_file_name(datapath, ".cache"), context)
         cache.load()
         return cache
 
@@ -161,8 +161,7 @@ class FlowCache:
                     raise BadFile("not a map of lines")
                 lines.update(frame)
         except (BadFile, OSError, EOFError, ValueError, TypeError):
-            if self.store.same_file(fd, self.name):
-                self.store.unlink(self.name)    # damaged: rebuilt by this run's save
+            self.store.drop_damaged(fd, self.name)     # rebuilt by this run's save
             fh.close()
             return
         finally:
@@ -230,19 +229,10 @@ class FlowCache:
 
     def _write(self, lines: dict) -> None:
         """Write a new file of ``lines`` in the cache's place."""
-        fd, tmp = self.store.create_temp()
-        fh = os.fdopen(fd, "r+b")
-        try:
-            writer = FrameWriter(fh, self.store.key)
-            writer.start()
+        def frames(writer: FrameWriter) -> None:
             writer.frame(marshal.dumps(self._header()))
             _write_map(writer, lines)
-            fh.flush()
-            self.store.replace(tmp, self.name)
-        except BaseException:
-            fh.close()
-            self.store.unlink(tmp)
-            raise
+        fh, writer = self.store.write_frames(self.name, frames)
         self.loaded = True
         self._keep(fh, fh.tell(), writer.nonce, writer.index)
 

@@ -34,12 +34,13 @@ from __future__ import absolute_import, annotations, division, print_function
 __metaclass__ = type
 
 import errno
+import hashlib
 import hmac
 import os
 import stat
 import struct
 import time
-from typing import Dict, List, Optional
+from typing import Callable, Dict, List, Optional, Tuple
 
 MAGIC = b"dpifovs\x02"
 NONCE_LEN = 16
@@ -175,6 +176,12 @@ def forget_dirs() -> None:
     _refused.clear()
 
 
+def datapath_file_name(datapath: str, suffix: str) -> str:
+    """The name of ``datapath``'s file in a private directory: a hash of the
+    datapath's name (which may hold any character) and ``suffix``."""
+    return hashlib.sha256(datapath.encode()).hexdigest()[:24] + suffix
+
+
 class PrivateDir:
     """An open private directory and its frame key. Paths inside it are
     names relative to ``fd``; nothing here follows a symlink."""
@@ -263,6 +270,33 @@ class PrivateDir:
             os.unlink(name, dir_fd=self.fd)
         except OSError:
             pass
+
+    def drop_damaged(self, fd: int, name: str) -> None:
+        """Remove ``name``, read through ``fd`` and found damaged, unless
+        another run has put a new file in its place meanwhile."""
+        if self.same_file(fd, name):
+            self.unlink(name)
+
+    def write_frames(self, name: str, write: Callable[[FrameWriter], None]) -> Tuple[object, FrameWriter]:
+        """A new framed file in ``name``'s place, atomically: ``write(writer)``
+        writes its frames (after the start) to a temporary file, which then
+        replaces ``name``. Returns that file, open for reading and writing at
+        its end, and the writer (its nonce and index go on with appends). On
+        any failure the temporary file is removed and the exception raised;
+        ``name`` is left as it was."""
+        fd, tmp = self.create_temp()
+        fh = os.fdopen(fd, "r+b")
+        try:
+            writer = FrameWriter(fh, self.key)
+            writer.start()
+            write(writer)
+            fh.flush()
+            self.replace(tmp, name)
+        except BaseException:
+            fh.close()
+            self.unlink(tmp)
+            raise
+        return fh, writer
 
 
 def _tagger(key: bytes, nonce: bytes, index: int):

@@ -50,6 +50,7 @@ from ansible_collections.dpif.ovs.plugins.module_utils.privatestore import (
     FrameReader,
     FrameWriter,
     PrivateDir,
+    datapath_file_name,
     open_dir,
 )
 from ansible_collections.dpif.ovs.plugins.module_utils.odp.wire import TUNNEL_PAD, actions_without_tunnel_pad
@@ -128,8 +129,8 @@ class TableSnapshot:
         self.name = name
         self.context = repr(context)
         self.stamp = code_stamp()
-        self.kernel = b""                       # digest_items of the table left behind
-        self.src = b""                          # sha256 of the src file's bytes
+        self.table_digest = b""                 # digest_items of the table left behind
+        self.src_digest = b""                   # sha256 of the src file's bytes
         self.notes: Dict[bytes, tuple] = {}     # src line (as in the file) -> fix-up notes
         self.note_lines: List[tuple] = []       # (line number, note) in that src file
         self._fh = None
@@ -138,8 +139,7 @@ class TableSnapshot:
 
     @classmethod
     def for_datapath(cls, datapath: str, context: tuple, directory: Optional[str] = None) -> TableSnapshot:
-        name = hashlib.sha256(datapath.encode()).hexdigest()[:24]
-        return cls(open_dir(directory), name + ".table", context)
+        return cls(open_dir(directory), datapath_file_name(datapath, ".table"), context)
 
     @property
     def path(self) -> str:
@@ -165,14 +165,15 @@ class TableSnapshot:
             if not isinstance(meta, dict) or meta.get("header") != self._header():
                 self.close()
                 return False
-            kernel, src, notes, note_lines = meta["kernel"], meta["src"], meta["notes"], meta["note_lines"]
+            table_digest, src_digest = meta["kernel"], meta["src"]
+            notes, note_lines = meta["notes"], meta["note_lines"]
         except (BadFile, OSError, EOFError, ValueError, TypeError, KeyError):
             self._drop_damaged()
             return False
-        if not (_is_digest(kernel) and _is_digest(src) and _valid_notes(notes, note_lines)):
+        if not (_is_digest(table_digest) and _is_digest(src_digest) and _valid_notes(notes, note_lines)):
             self._drop_damaged()
             return False
-        self.kernel, self.src, self.notes, self.note_lines = kernel, src, notes, note_lines
+        self.table_digest, self.src_digest, self.notes, self.note_lines = table_digest, src_digest, notes, note_lines
         self._texts_at = self._fh.tell()
         return True
 
@@ -208,36 +209,30 @@ class TableSnapshot:
             self._fh.close()
             self._fh = None
 
-    def save(self, kernel: bytes, src_data: bytes, texts: List[str], notes: Dict[bytes, tuple],
+    def save(self, table_digest: bytes, src_data: bytes, texts: List[str], notes: Dict[bytes, tuple],
              note_lines: List[tuple]) -> None:
         """Record a table: its digest, its text (sorted), the src file's
         bytes and the notes of its lines."""
         self.close()
         if self.stamp is None or self.store is None:
             return
-        meta = {"header": self._header(), "kernel": kernel, "src": hashlib.sha256(src_data).digest(),
+        meta = {"header": self._header(), "kernel": table_digest, "src": hashlib.sha256(src_data).digest(),
                 "notes": notes, "note_lines": note_lines}
+
+        def frames(writer: FrameWriter) -> None:
+            writer.frame(marshal.dumps(meta))
+            _write_lines_frame(writer, texts)
+            writer.frame(src_data)
         try:
-            fd, tmp = self.store.create_temp()
-            try:
-                with os.fdopen(fd, "wb") as fh:
-                    writer = FrameWriter(fh, self.store.key)
-                    writer.start()
-                    writer.frame(marshal.dumps(meta))
-                    _write_lines_frame(writer, texts)
-                    writer.frame(src_data)
-                self.store.replace(tmp, self.name)
-            except BaseException:
-                self.store.unlink(tmp)
-                raise
+            fh, _writer = self.store.write_frames(self.name, frames)
+            fh.close()
         except OSError:
             pass    # only slower next time
 
     def _drop_damaged(self) -> None:
         """Remove the file just read and found damaged, unless another run
         has put a new one in its place meanwhile."""
-        if self.store.same_file(self._fh.fileno(), self.name):
-            self.store.unlink(self.name)
+        self.store.drop_damaged(self._fh.fileno(), self.name)
         self.close()
 
     def discard(self) -> None:

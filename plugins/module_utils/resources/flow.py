@@ -209,7 +209,7 @@ def run_on(dpif: Dpif, lock: Optional[DatapathLock], params: dict, check_mode: b
         try:
             if snap.load():
                 data = read_src(params["src"])
-                if hashlib.sha256(data).digest() == snap.src:
+                if hashlib.sha256(data).digest() == snap.src_digest:
                     outcome = run_unchanged(dpif, dp, params["src"], snap)
                 else:
                     outcome = run_from_snapshot(dpif, dp, params, snap, data, numbers, names, check_mode,

@@ -67,7 +67,7 @@ def run_unchanged(dpif: Dpif, dp: str, src: str, snap: TableSnapshot) -> Optiona
     is another (the full path decides)."""
     digest = TableDigest()
     anonymous = digest_dump(dpif, dp, digest)[1]
-    if anonymous or digest.digest() != snap.kernel:
+    if anonymous or digest.digest() != snap.table_digest:
         return None
     before = snap.texts()
     if before is None:
@@ -149,7 +149,7 @@ def run_from_snapshot(dpif: Dpif, dp: str, params: dict, snap: TableSnapshot, da
     digest = TableDigest()
     installed, anonymous = digest_dump(dpif, dp, digest, frozenset(
         [o.ufid for o in was.flows] + [w.ufid for w in wanted.flows]))
-    if anonymous or digest.digest() != snap.kernel:
+    if anonymous or digest.digest() != snap.table_digest:
         return None
     have = {}
     for o in was.flows:

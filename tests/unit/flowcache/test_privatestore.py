@@ -195,7 +195,7 @@ def test_ten_thousand_damaged_snapshots_never_crash_nor_give_a_wrong_table(tmp_p
             fh.write(_mutate(good, rng))
         damaged = T.TableSnapshot.for_datapath("dp0", CONTEXT, directory)
         if damaged.load():
-            assert (damaged.kernel, damaged.src) == (kernel, hashlib.sha256(src).digest())
+            assert (damaged.table_digest, damaged.src_digest) == (kernel, hashlib.sha256(src).digest())
             assert damaged.notes == {LINES[1].encode(): ("a note",)} and damaged.note_lines == [(2, "a note")]
             assert damaged.texts() in (None, texts)
             assert damaged.src_bytes() in (None, src)

@@ -73,7 +73,7 @@ def test_round_trip_within_its_context_only(tmp_path):
     snap.save(b"K" * 32, src, ["text a", "text b"], {b"line b": ("a note",)}, [(3, "a note")])
     again = T.TableSnapshot.for_datapath("dp0", CONTEXT, str(tmp_path))
     assert again.load()
-    assert (again.kernel, again.src, again.notes, again.note_lines) == (
+    assert (again.table_digest, again.src_digest, again.notes, again.note_lines) == (
         b"K" * 32, hashlib.sha256(src).digest(), {b"line b": ("a note",)}, [(3, "a note")])
     assert again.texts() == ["text a", "text b"]
     assert again.src_bytes() == src
