@@ -132,7 +132,7 @@ class SystemProvider(DpifProvider):
             if exc.errno != errno.ENODEV or not create:
                 raise
         attrs = messages.datapath_attrs(name, upcall_pids=[0], user_features=user_features,
-                                 masks_cache_size=masks_cache_size)
+                                        masks_cache_size=masks_cache_size)
         return self._dp_request(messages.CMD_NEW, name, attrs, _WRITE, "create datapath")
 
     def set_features(self, name: str, user_features: int,

@@ -80,6 +80,7 @@ from ansible_collections.dpif.ovs.plugins.module_utils.odp.kernel_key import (
 )
 from ansible_collections.dpif.ovs.plugins.module_utils.odp.wire import encode_attrs
 
+
 # --- the index ---------------------------------------------------------------------------------
 
 class OverlapIndex:
