@@ -3,7 +3,7 @@
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """The ODP flow language: kernel datapath flows in three forms.
 
-1. **text**: the ``ovs-dpctl`` syntax (text.py), parsed as ``add-flow``
+1. **text**: the ``ovs-dpctl`` syntax (the text/ package), parsed as ``add-flow``
    accepts it and printed as ``dump-flows`` prints it::
 
        in_port(1),eth(),eth_type(0x0800),ipv4(dst=10.0.0.0/255.255.255.0,proto=6,frag=no),tcp(dst=80) 2

@@ -40,6 +40,8 @@ from ansible_collections.dpif.ovs.plugins.module_utils.errors import FlowSyntaxE
 from ansible_collections.dpif.ovs.plugins.module_utils.odp import keys as K
 from ansible_collections.dpif.ovs.plugins.module_utils.odp import text as T
 from ansible_collections.dpif.ovs.plugins.module_utils.odp.model import Flow
+from ansible_collections.dpif.ovs.plugins.module_utils.odp.text.key_print import _wildcard, format_attr
+from ansible_collections.dpif.ovs.plugins.module_utils.odp.text.scanner import fields
 
 try:
     import jsonschema
@@ -365,7 +367,7 @@ def _value(s):
 
 
 def _body_to_struct(body):
-    items = T._fields(body, 0)
+    items = fields(body, 0)
     if not items:
         return {}
     if not any("=" in it.split("(")[0] or it.endswith(")") for it, _pos in items):
@@ -394,17 +396,17 @@ def _key_to_struct(key, mask, port_names):
             ma = mdict.get(t)
             if ma is None:
                 ma = () if p.__class__ is tuple else bytes(len(p))
-            if T._wildcard(t, ma) and t not in (K.KEY_ETHERNET, K.KEY_ENCAP, K.KEY_TUNNEL):
+            if _wildcard(t, ma) and t not in (K.KEY_ETHERNET, K.KEY_ENCAP, K.KEY_TUNNEL):
                 continue
         name = K.KEY_BY_NUM[t].name if t in K.KEY_BY_NUM else "key%d" % t
         if t == K.KEY_ENCAP:
             out[name] = _key_to_struct(p, ma if ma else None, port_names)
             continue
-        txt = T._format_attr(t, p, ma, False, port_names)
+        txt = format_attr(t, p, ma, False, port_names)
         body = txt[txt.index("(") + 1:-1]
         if t == K.KEY_MPLS:
             entries = []
-            for it, _pos in T._fields(body, 0):
+            for it, _pos in fields(body, 0):
                 k, _sep, v = it.partition("=")
                 if k == "label":
                     entries.append({})

@@ -2,6 +2,8 @@
 
 import marshal
 import os
+import subprocess
+import sys
 
 from ansible_collections.dpif.ovs.plugins.module_utils import flowcache
 from ansible_collections.dpif.ovs.plugins.module_utils.privatestore import FrameReader, open_dir
@@ -178,3 +180,24 @@ def test_a_big_map_is_written_in_frames_and_read_back_whole(tmp_path, monkeypatc
     del parsed[:]
     second = load(tmp_path, lines)
     assert parsed == [] and summary(second) == summary(first)
+
+
+def test_the_code_stamp_reads_every_file_of_the_text_package():
+    """A file of odp.text missing from the stamp's list would leave entries
+    valid after it changed."""
+    directory = os.path.dirname(T.__file__)
+    assert sorted(flowcache._TEXT_FILES) == sorted(name for name in os.listdir(directory) if name.endswith(".py"))
+
+
+def test_the_code_stamp_does_not_import_the_text_syntax():
+    """The table-snapshot path stamps its file without loading odp.text."""
+    root = flowcache.__file__
+    for _level in range(6):
+        root = os.path.dirname(root)
+    snippet = ("import sys\n"
+               "from ansible_collections.dpif.ovs.plugins.module_utils.flowcache import code_stamp\n"
+               "assert code_stamp()\n"
+               "print('ansible_collections.dpif.ovs.plugins.module_utils.odp.text' in sys.modules)\n")
+    out = subprocess.run([sys.executable, "-c", snippet], capture_output=True, text=True, check=True,
+                         env=dict(os.environ, PYTHONPATH=root))
+    assert out.stdout.strip() == "False"
