@@ -9,6 +9,7 @@ import os
 import site
 import subprocess
 import sys
+import time
 
 import pytest
 
@@ -364,7 +365,17 @@ def test_module_entry_points_import_only_what_they_need(new_name, dpctl, tmp_pat
 def test_module_not_loaded(run_module, dpif):
     for d in dpif.enumerate():
         dpif.destroy(d.name)
-    subprocess.run("modprobe -r vport-vxlan vport-geneve vport-gre openvswitch", shell=True, check=True)
+    # The kernel tears a deleted network namespace down in the background
+    # (cleanup_net): a datapath in one an earlier test deleted (the fleet's)
+    # holds the vport modules until then, seconds on a loaded machine.
+    deadline = time.monotonic() + 60
+    while True:
+        out = subprocess.run("modprobe -r vport-vxlan vport-geneve vport-gre openvswitch", shell=True,
+                             capture_output=True, text=True, check=False)
+        if out.returncode == 0:
+            break
+        assert time.monotonic() < deadline, out.stderr
+        time.sleep(0.5)
     # The kernel loads openvswitch on demand when a family is looked up; a host
     # without the module is one where that load fails.
     with open("/proc/sys/kernel/modprobe") as fh:
