@@ -25,6 +25,7 @@ from typing import Collection, Dict, Iterator, List, Optional, Tuple
 
 from ansible_collections.dpif.ovs.plugins.module_utils.errors import DpifError
 from ansible_collections.dpif.ovs.plugins.module_utils.dpif.netlink import messages
+from ansible_collections.dpif.ovs.plugins.module_utils.odp import flow_reply
 from ansible_collections.dpif.ovs.plugins.module_utils.dpif.provider import (
     NAME_MAX,
     UFID_MAX,
@@ -438,26 +439,31 @@ class Dpif:
         """Delete every flow of ``dp``."""
         self._call(self.provider.flow_flush, dp)
 
+    # The dumps below all read the provider's one dump,
+    # DpifProvider.flow_dump_replies, and walk its replies with odp.flow_reply.
+
     def flow_dump(self, dp: str, terse: bool = False, keys: bool = True) -> Iterator[DumpedFlow]:
-        """Every flow of ``dp`` (see DpifProvider.flow_dump)."""
-        try:
-            yield from self.provider.flow_dump(dp, terse, keys)
-        except DpifError as exc:
-            log.debug("%s %s failed: %s", exc.op, exc.obj, exc)
-            raise _explain_common(exc) from None
+        """Every flow of ``dp``, each a fresh DumpedFlow the caller owns
+        (``terse``, ``keys``, order and errors: DpifProvider.flow_dump_replies)."""
+        from_reply = DumpedFlow.from_reply
+        for data, spans in self.flow_dump_replies(dp, terse, keys):
+            for start, end in spans:
+                yield from_reply(data, start, end)
 
     def flow_dump_payloads(self, dp: str, keys: bool = True) -> Iterator[FlowPayloads]:
-        """Every flow of ``dp`` as (ufid, key, mask, actions) (see DpifProvider.flow_dump_payloads)."""
-        try:
-            yield from self.provider.flow_dump_payloads(dp, keys)
-        except DpifError as exc:
-            log.debug("%s %s failed: %s", exc.op, exc.obj, exc)
-            raise _explain_common(exc) from None
+        """Every flow of ``dp`` as the bytes a printer or a digest needs:
+        ``(ufid, key, mask, actions)``, each None when the kernel left it
+        out (``ufid`` for a flow installed without one; ``key`` and
+        ``mask`` with ``keys=False``). No counters: a full table is read in
+        hot loops (the no-change check), and a tuple of four bytes costs a
+        third of a DumpedFlow."""
+        for data, spans in self.flow_dump_replies(dp, keys=keys):
+            yield from flow_reply.payloads(data, spans)
 
-    def flow_dump_replies(self, dp: str) -> Iterator[FlowReplies]:
+    def flow_dump_replies(self, dp: str, terse: bool = False, keys: bool = True) -> Iterator[FlowReplies]:
         """Every flow of ``dp`` as datagrams of replies (see DpifProvider.flow_dump_replies)."""
         try:
-            yield from self.provider.flow_dump_replies(dp)
+            yield from self.provider.flow_dump_replies(dp, terse, keys)
         except DpifError as exc:
             log.debug("%s %s failed: %s", exc.op, exc.obj, exc)
             raise _explain_common(exc) from None

@@ -24,10 +24,12 @@ from __future__ import absolute_import, annotations, division, print_function
 
 __metaclass__ = type
 
+import struct
 from dataclasses import dataclass, field
 from typing import Iterator, List, Optional, Tuple, Union
 
 from ansible_collections.dpif.ovs.plugins.module_utils.errors import DpifError
+from ansible_collections.dpif.ovs.plugins.module_utils.odp import flow_reply
 
 NAME_MAX = 15
 
@@ -152,10 +154,37 @@ class DumpedFlow:
     actions: Optional[bytes] = None
     stats: FlowStats = field(default_factory=FlowStats)
 
+    @classmethod
+    def from_reply(cls, data, start: int, end: int) -> DumpedFlow:
+        """The flow of the reply whose attributes are at ``data[start:end]``
+        (bytes or a view; what is kept is copied)."""
+        spans = flow_reply.attribute_spans(data, start, end)[0]
+        flow = cls()
+        for attr_type, (begin, stop) in spans.items():
+            if attr_type == flow_reply.FLOW_ATTR_KEY:
+                flow.key = bytes(data[begin:stop])
+            elif attr_type == flow_reply.FLOW_ATTR_MASK:
+                flow.mask = bytes(data[begin:stop])
+            elif attr_type == flow_reply.FLOW_ATTR_ACTIONS:
+                flow.actions = bytes(data[begin:stop])
+            elif attr_type == flow_reply.FLOW_ATTR_UFID:
+                flow.ufid = bytes(data[begin:stop])
+            elif attr_type == flow_reply.FLOW_ATTR_STATS:
+                flow.stats.packets, flow.stats.bytes = _STATS.unpack_from(data, begin)
+            elif attr_type == flow_reply.FLOW_ATTR_USED:
+                flow.stats.used = _U64.unpack_from(data, begin)[0]
+            elif attr_type == flow_reply.FLOW_ATTR_TCP_FLAGS:
+                flow.stats.tcp_flags = data[begin]
+        return flow
+
+
+#: struct ovs_flow_stats (packets, bytes) and OVS_FLOW_ATTR_USED's u64.
+_STATS = struct.Struct("=QQ")
+_U64 = struct.Struct("=Q")
 
 #: ``(ufid, key, mask, actions)`` of a dumped flow (see
-#: :meth:`DpifProvider.flow_dump_payloads`): DumpedFlow without the counters.
-FlowPayloads = Tuple[Optional[bytes], Optional[bytes], Optional[bytes], Optional[bytes]]
+#: :meth:`..frontend.Dpif.flow_dump_payloads`): DumpedFlow without the counters.
+FlowPayloads = flow_reply.Payloads
 #: A datagram of flow replies (see :meth:`DpifProvider.flow_dump_replies`):
 #: its bytes, and the ``(start, end)`` of each reply's attributes.
 FlowReplies = Tuple[bytes, List[Tuple[int, int]]]
@@ -378,38 +407,25 @@ class DpifProvider:
         """Delete every flow of ``dp``. ENODEV."""
         raise NotImplementedError
 
-    def flow_dump(self, dp: str, terse: bool = False, keys: bool = True) -> Iterator[DumpedFlow]:
-        """Every flow of ``dp``, in the kernel's order (a hash order).
+    def flow_dump_replies(self, dp: str, terse: bool = False, keys: bool = True) -> Iterator[FlowReplies]:
+        """Every flow of ``dp``, in the kernel's order (a hash order), as
+        the kernel sent it: ``(data, spans)`` per datagram, its bytes and,
+        per flow reply in it, the ``(start, end)`` of the reply's attributes
+        (OVS_FLOW_ATTR_*, read by :mod:`..odp.flow_reply`) in ``data``.
 
-        ``terse``: UFID flows come back with only ``ufid`` and ``stats``
+        ``terse``: UFID flows come back with only their UFID and counters
         (the kernel's OMIT_KEY|OMIT_MASK|OMIT_ACTIONS); key flows keep
-        their key. ``keys=False``: UFID flows come back without ``key`` and
-        ``mask`` but with ``actions`` (OMIT_KEY|OMIT_MASK), for a caller
-        that knows its flows by UFID: a fifth of the bytes to receive.
-        Flows added or deleted during the dump may be missed or seen twice.
-        Each item is a fresh object the caller owns. ENODEV (raised when
-        iteration starts)."""
-        raise NotImplementedError
+        their key. ``keys=False``: UFID flows come back without key and
+        mask but with actions (OMIT_KEY|OMIT_MASK), for a caller that knows
+        its flows by UFID: a fifth of the bytes to receive. Flows added or
+        deleted during the dump may be missed or seen twice. Each datagram
+        is fresh bytes the caller owns. ENODEV (raised when iteration
+        starts).
 
-    def flow_dump_payloads(self, dp: str, keys: bool = True) -> Iterator[FlowPayloads]:
-        """Every flow of ``dp`` as the bytes a printer or a digest needs:
-        ``(ufid, key, mask, actions)``, each None when the kernel left it
-        out (``ufid`` for a flow installed without one; ``key`` and
-        ``mask`` with ``keys=False``, as in :meth:`flow_dump`). No
-        counters. A full table is read in hot loops (gathered, the
-        no-change check), and a tuple of four bytes costs a third of a
-        DumpedFlow. Dump order and ENODEV as :meth:`flow_dump`."""
-        raise NotImplementedError
-
-    def flow_dump_replies(self, dp: str) -> Iterator[FlowReplies]:
-        """Every flow of ``dp`` as the kernel sent it, for a printer that
-        reads flow replies itself: ``(data, spans)`` per datagram, its bytes
-        and, per flow reply in it, the ``(start, end)`` of the reply's
-        attributes (OVS_FLOW_ATTR_*, keys and masks included) in ``data``.
-        The hot path of gathered over 100k flows: reading ``(ufid, key,
-        mask, actions)`` out of each reply costs about a quarter of printing
-        it, and a printer that knows the layout of the last reply reads the
-        next in one step. Dump order and ENODEV as :meth:`flow_dump`."""
+        The only dump of the contract: the front-end reads flows, their
+        payloads or their printed lines out of it (a DumpedFlow per flow
+        costs three times a tuple of payloads, and the printer reads a
+        reply laid out as the last one in one step)."""
         raise NotImplementedError
 
     def execute(self, dp: str, packet: bytes, key: bytes, actions: bytes,

@@ -37,6 +37,18 @@ from typing import Dict, Iterator, List, Optional, Tuple
 from ansible_collections.dpif.ovs.plugins.module_utils.errors import DpifError
 from ansible_collections.dpif.ovs.plugins.module_utils.dpif.netlink import framing, genl
 from ansible_collections.dpif.ovs.plugins.module_utils.dpif.netlink import messages
+from ansible_collections.dpif.ovs.plugins.module_utils.odp.flow_reply import (
+    FLOW_ATTR_ACTIONS,
+    FLOW_ATTR_CLEAR,
+    FLOW_ATTR_KEY,
+    FLOW_ATTR_MASK,
+    FLOW_ATTR_PROBE,
+    FLOW_ATTR_STATS,
+    FLOW_ATTR_TCP_FLAGS,
+    FLOW_ATTR_UFID,
+    FLOW_ATTR_UFID_FLAGS,
+    FLOW_ATTR_USED,
+)
 from ansible_collections.dpif.ovs.plugins.module_utils.dpif.provider import (
     UFID_MAX,
     DatapathInfo,
@@ -44,7 +56,6 @@ from ansible_collections.dpif.ovs.plugins.module_utils.dpif.provider import (
     DumpedFlow,
     FlowDel,
     FlowGet,
-    FlowPayloads,
     FlowOp,
     FlowPut,
     FlowReplies,
@@ -271,9 +282,9 @@ class SystemProvider(DpifProvider):
             if reply is None:
                 continue
             if isinstance(op, FlowGet):
-                op.flow = parse_flow(reply, genl.OVS_HDR_LEN)
+                op.flow = DumpedFlow.from_reply(reply, genl.OVS_HDR_LEN, len(reply))
             else:
-                op.stats = parse_flow(reply, genl.OVS_HDR_LEN).stats
+                op.stats = DumpedFlow.from_reply(reply, genl.OVS_HDR_LEN, len(reply)).stats
 
     def _recover(self, sock: genl.GenlSocket, ifindex: int, op: FlowOp,
                  msg: bytes) -> Tuple[int, Optional[bytes]]:
@@ -300,22 +311,9 @@ class SystemProvider(DpifProvider):
         # A DEL naming no flow is the kernel's flush.
         sock.request(sock.build(messages.CMD_DEL, 0, self.dp_ifindex(dp)), "flush flows", "datapath '%s'" % dp)
 
-    def flow_dump(self, dp: str, terse: bool = False, keys: bool = True) -> Iterator[DumpedFlow]:
+    def flow_dump_replies(self, dp: str, terse: bool = False, keys: bool = True) -> Iterator[FlowReplies]:
         sock = self._flow()
         omit = _TERSE if terse else b"" if keys else _NO_KEYS
-        msg = sock.build(messages.CMD_GET, framing.NLM_F_DUMP, self.dp_ifindex(dp), omit)
-        for _ifindex, attrs in sock.dump(msg, "dump flows", "datapath '%s'" % dp):
-            yield parse_flow(attrs)
-
-    def flow_dump_payloads(self, dp: str, keys: bool = True) -> Iterator[FlowPayloads]:
-        for data, spans in self._flow_replies(dp, b"" if keys else _NO_KEYS):
-            yield from parse_payloads(data, spans)
-
-    def flow_dump_replies(self, dp: str) -> Iterator[FlowReplies]:
-        return self._flow_replies(dp, b"")
-
-    def _flow_replies(self, dp: str, omit: bytes) -> Iterator[FlowReplies]:
-        sock = self._flow()
         msg = sock.build(messages.CMD_GET, framing.NLM_F_DUMP, self.dp_ifindex(dp), omit)
         return sock.dump_datagrams(msg, "dump flows", "datapath '%s'" % dp)
 
@@ -333,17 +331,6 @@ class SystemProvider(DpifProvider):
 #: Operations encoded and sent per slice of :meth:`SystemProvider.operate`.
 OPERATE_SLICE = 8192
 
-# ovs_flow attributes (enum ovs_flow_attr).
-FLOW_ATTR_KEY = 1
-FLOW_ATTR_ACTIONS = 2
-FLOW_ATTR_STATS = 3
-FLOW_ATTR_TCP_FLAGS = 4
-FLOW_ATTR_USED = 5
-FLOW_ATTR_CLEAR = 6
-FLOW_ATTR_MASK = 7
-FLOW_ATTR_PROBE = 8
-FLOW_ATTR_UFID = 9
-FLOW_ATTR_UFID_FLAGS = 10
 # OVS_UFID_F_*: what a GET or dump leaves out of a UFID flow.
 UFID_F_OMIT_KEY = 1
 UFID_F_OMIT_MASK = 2
@@ -385,78 +372,3 @@ _CLEAR = framing.nla_flag(FLOW_ATTR_CLEAR)
 _PROBE = framing.nla_flag(FLOW_ATTR_PROBE)
 _TERSE = framing.nla_u32(FLOW_ATTR_UFID_FLAGS, UFID_F_OMIT_KEY | UFID_F_OMIT_MASK | UFID_F_OMIT_ACTIONS)
 _NO_KEYS = framing.nla_u32(FLOW_ATTR_UFID_FLAGS, UFID_F_OMIT_KEY | UFID_F_OMIT_MASK)
-_NLA = struct.Struct("=HH")
-#: The UFID attribute (20 bytes) and the KEY header after it.
-_UFID_KEY = struct.Struct("=HH16xHH")
-_STATS = struct.Struct("=QQ")
-_U64 = struct.Struct("=Q")
-
-
-def parse_flow(buf, start: int = 0) -> DumpedFlow:
-    """A flow reply's attributes, from ``start`` in ``buf`` (bytes or a
-    view, copied), as a DumpedFlow."""
-    flow = DumpedFlow()
-    stats = flow.stats
-    end = len(buf)
-    off = start
-    unpack = _NLA.unpack_from
-    while off + 4 <= end:
-        size, attr_type = unpack(buf, off)
-        if size < 4 or off + size > end:
-            break
-        attr_type &= framing.NLA_TYPE_MASK
-        start = off + 4
-        stop = off + size
-        if attr_type == FLOW_ATTR_KEY:
-            flow.key = bytes(buf[start:stop])
-        elif attr_type == FLOW_ATTR_MASK:
-            flow.mask = bytes(buf[start:stop])
-        elif attr_type == FLOW_ATTR_ACTIONS:
-            flow.actions = bytes(buf[start:stop])
-        elif attr_type == FLOW_ATTR_UFID:
-            flow.ufid = bytes(buf[start:stop])
-        elif attr_type == FLOW_ATTR_STATS:
-            stats.packets, stats.bytes = _STATS.unpack_from(buf, start)
-        elif attr_type == FLOW_ATTR_USED:
-            stats.used = _U64.unpack_from(buf, start)[0]
-        elif attr_type == FLOW_ATTR_TCP_FLAGS:
-            stats.tcp_flags = buf[start]
-        off += (size + 3) & ~3
-    return flow
-
-
-def parse_payloads(data: bytes, spans: List[Tuple[int, int]]) -> List[FlowPayloads]:
-    """Per flow reply whose attributes are at ``data[start:end]`` for each
-    ``(start, end)`` of ``spans`` (:meth:`genl.GenlSocket.dump_datagrams`),
-    its ``(ufid, key, mask, actions)``, None when absent; counters are
-    skipped. The dump's hot path, a datagram at a time: the kernel writes
-    UFID then KEY first (ovs_flow_cmd_fill_info), so both headers are read
-    at once, and the walk goes on from MASK."""
-    out = []
-    unpack = _NLA.unpack_from
-    head = _UFID_KEY.unpack_from
-    for off, end in spans:
-        ufid = key = mask = actions = None
-        if end - off >= 24:
-            ulen, utype, klen, ktype = head(data, off)
-            if ulen == 20 and utype == FLOW_ATTR_UFID and ktype == FLOW_ATTR_KEY and off + 20 + klen <= end:
-                ufid = data[off + 4:off + 20]
-                key = data[off + 24:off + 20 + klen]
-                off += 20 + ((klen + 3) & ~3)
-        while off + 4 <= end:
-            size, attr_type = unpack(data, off)
-            stop = off + size
-            if size < 4 or stop > end:
-                break
-            attr_type &= framing.NLA_TYPE_MASK
-            if attr_type == FLOW_ATTR_MASK:
-                mask = data[off + 4:stop]
-            elif attr_type == FLOW_ATTR_ACTIONS:
-                actions = data[off + 4:stop]
-            elif attr_type == FLOW_ATTR_KEY:
-                key = data[off + 4:stop]
-            elif attr_type == FLOW_ATTR_UFID:
-                ufid = data[off + 4:stop]
-            off += (size + 3) & ~3
-        out.append((ufid, key, mask, actions))
-    return out

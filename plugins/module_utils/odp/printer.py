@@ -62,6 +62,8 @@ from functools import partial
 from ansible_collections.dpif.ovs.plugins.module_utils.odp import keys as K
 from ansible_collections.dpif.ovs.plugins.module_utils.odp import text as T
 from ansible_collections.dpif.ovs.plugins.module_utils.errors import FlowSyntaxError
+from ansible_collections.dpif.ovs.plugins.module_utils.odp.flow_reply import (
+    FLOW_ATTR_ACTIONS, FLOW_ATTR_KEY, FLOW_ATTR_MASK, attribute_spans)
 from ansible_collections.dpif.ovs.plugins.module_utils.odp.wire import (
     CTX_ACTIONS, CTX_KEY, decode_attrs, headers_reader, slices_getter)
 from ansible_collections.dpif.ovs.plugins.module_utils.odp.wire import ATTR_HEADER as _HDR
@@ -143,11 +145,10 @@ class _Layout:
         self.direct = tuple((i, shape.fast[t]) for i, t in enumerate(self.types) if t in shape.direct)
 
 
-# The ovs_flow reply attributes the printer reads (enum ovs_flow_attr; the
-# provider, dpif/system.py, has the whole enum).
-_FLOW_KEY = 1
-_FLOW_ACTIONS = 2
-_FLOW_MASK = 7
+# The flow reply attributes the printer reads.
+_FLOW_KEY = FLOW_ATTR_KEY
+_FLOW_ACTIONS = FLOW_ATTR_ACTIONS
+_FLOW_MASK = FLOW_ATTR_MASK
 
 
 #: The memo of a piece printed by its specialised printer alone (its values
@@ -556,16 +557,9 @@ class DumpPrinter:
         """A reply printed from its attributes; then, when the printer has
         no layout for its length or that layout missed FAST_AFTER times,
         its layout is learnt."""
-        found = {}
-        off = start
-        while off + 4 <= end:
-            ln, t = _HDR.unpack_from(data, off)
-            if ln < 4 or off + ln > end:
-                break
-            found[t & _TYPE_MASK] = (off + 4 - start, off + ln - start)
-            off = (off + ln + 3) & ~3
-        key, mask, acts = (data[start + span[0]:start + span[1]] if span is not None else None
-                           for span in (found.get(_FLOW_KEY), found.get(_FLOW_MASK), found.get(_FLOW_ACTIONS)))
+        spans, off = attribute_spans(data, start, end)
+        key, mask, acts = (data[span[0]:span[1]] if span is not None else None
+                           for span in (spans.get(_FLOW_KEY), spans.get(_FLOW_MASK), spans.get(_FLOW_ACTIONS)))
         text = self.flow_text(key or b"", mask, acts or b"")
         if line is not None:
             line.misses += 1
@@ -575,6 +569,7 @@ class DumpPrinter:
         # reads: the layout proves where they are, not what a broken reply
         # would mean.
         if off >= end and key and mask is not None and acts is not None:
+            found = {attr_type: (begin - start, stop - start) for attr_type, (begin, stop) in spans.items()}
             self._learn_reply(data[start:end], found, key, mask, text)
         return text
 
