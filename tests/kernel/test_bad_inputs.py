@@ -88,7 +88,8 @@ def kernel_view(dpif: Dpif) -> dict:
     for info in dpif.enumerate():
         ports = tuple(sorted((p.port_no, p.name, p.type, json.dumps(p.options, sort_keys=True))
                              for p in dpif.ports(info.name)))
-        flows = tuple(sorted(tuple(part or b"" for part in flow) for flow in dpif.flow_dump_payloads(info.name)))
+        flows = tuple(sorted(tuple(part or b"" for part in (flow.ufid, flow.key, flow.mask, flow.actions))
+                             for flow in dpif.flow_dump(info.name)))
         view["datapath " + info.name] = (info.user_features, info.masks_cache_size, ports, flows)
     return view
 

@@ -15,6 +15,7 @@ import pytest
 from ansible_collections.dpif.ovs.plugins.module_utils.dpif.frontend import Dpif
 from ansible_collections.dpif.ovs.plugins.module_utils.dpif.netlink import framing
 from ansible_collections.dpif.ovs.plugins.module_utils.dpif.provider import (
+    DumpedFlow,
     FlowDel,
     FlowGet,
     FlowPut,
@@ -157,19 +158,21 @@ def test_ufid_flows_get_del_and_terse_dump(dpif, dp, dpctl):
     assert len(dumped_lines(dpctl, dp)) == 1
 
 
-def test_payload_dump_is_the_full_dump_without_counters(dpif, dp):
-    """flow_dump_payloads (gathered's and the no-change check's dump) reports
-    what flow_dump does, as (ufid, key, mask, actions): a UFID flow, a key
-    flow, a drop flow; with keys and without."""
+def test_dumped_replies_read_as_the_dumped_flows(dpif, dp):
+    """flow_dump_replies (the printer's dump) holds, per reply, what
+    flow_dump reports: a UFID flow, a key flow, a drop flow; with keys and
+    without. A drop flow's actions are b"" either way."""
     dpif.flow_put(dp, FlowPut(key=key("10.6.0.1"), mask=dst_mask(), actions=output(4), ufid=bytes(range(16))))
     dpif.flow_put(dp, FlowPut(key=key("10.6.0.2"), actions=output(5)))
     dpif.flow_put(dp, FlowPut(key=key("10.6.0.3"), mask=dst_mask(), actions=b"", ufid=bytes(range(1, 17))))
     for keys in (True, False):
         full = sorted((f.ufid or b"", f.key, f.mask, f.actions) for f in dpif.flow_dump(dp, keys=keys))
-        payloads = sorted((u or b"", k, m, a) for u, k, m, a in dpif.flow_dump_payloads(dp, keys=keys))
-        assert len(payloads) == 3 and payloads == full, keys
-    drop = [a for u, _k, _m, a in dpif.flow_dump_payloads(dp) if u == bytes(range(1, 17))]
-    assert drop == [b""]
+        replies = [DumpedFlow.from_reply(data, start, end)
+                   for data, spans in dpif.flow_dump_replies(dp, keys=keys) for start, end in spans]
+        read = sorted((f.ufid or b"", f.key, f.mask, f.actions) for f in replies)
+        assert len(read) == 3 and read == full, keys
+        drop = [f.actions for f in replies if f.ufid == bytes(range(1, 17))]
+        assert drop == [b""], keys
 
 
 def test_ufid_length_and_del_without_id_are_refused_locally(dpif, dp, dpctl):

@@ -25,7 +25,6 @@ from typing import Collection, Dict, Iterator, List, Optional, Tuple
 
 from ansible_collections.dpif.ovs.plugins.module_utils.errors import DpifError
 from ansible_collections.dpif.ovs.plugins.module_utils.dpif.netlink import messages
-from ansible_collections.dpif.ovs.plugins.module_utils.odp import flow_reply
 from ansible_collections.dpif.ovs.plugins.module_utils.dpif.provider import (
     NAME_MAX,
     UFID_MAX,
@@ -34,7 +33,6 @@ from ansible_collections.dpif.ovs.plugins.module_utils.dpif.provider import (
     DumpedFlow,
     FlowDel,
     FlowGet,
-    FlowPayloads,
     FlowOp,
     FlowPut,
     FlowReplies,
@@ -439,8 +437,7 @@ class Dpif:
         """Delete every flow of ``dp``."""
         self._call(self.provider.flow_flush, dp)
 
-    # The dumps below all read the provider's one dump,
-    # DpifProvider.flow_dump_replies, and walk its replies with odp.flow_reply.
+    # Both dumps read the provider's one dump, DpifProvider.flow_dump_replies.
 
     def flow_dump(self, dp: str, terse: bool = False, keys: bool = True) -> Iterator[DumpedFlow]:
         """Every flow of ``dp``, each a fresh DumpedFlow the caller owns
@@ -449,16 +446,6 @@ class Dpif:
         for data, spans in self.flow_dump_replies(dp, terse, keys):
             for start, end in spans:
                 yield from_reply(data, start, end)
-
-    def flow_dump_payloads(self, dp: str, keys: bool = True) -> Iterator[FlowPayloads]:
-        """Every flow of ``dp`` as the bytes a printer or a digest needs:
-        ``(ufid, key, mask, actions)``, each None when the kernel left it
-        out (``ufid`` for a flow installed without one; ``key`` and
-        ``mask`` with ``keys=False``). No counters: a full table is read in
-        hot loops (the no-change check), and a tuple of four bytes costs a
-        third of a DumpedFlow."""
-        for data, spans in self.flow_dump_replies(dp, keys=keys):
-            yield from flow_reply.payloads(data, spans)
 
     def flow_dump_replies(self, dp: str, terse: bool = False, keys: bool = True) -> Iterator[FlowReplies]:
         """Every flow of ``dp`` as datagrams of replies (see DpifProvider.flow_dump_replies)."""

