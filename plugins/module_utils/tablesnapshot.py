@@ -45,14 +45,7 @@ from itertools import repeat
 from typing import Dict, List, Optional
 
 from ansible_collections.dpif.ovs.plugins.module_utils.flowcache import code_stamp
-from ansible_collections.dpif.ovs.plugins.module_utils.privatestore import (
-    BadFile,
-    FrameReader,
-    FrameWriter,
-    PrivateDir,
-    datapath_file_name,
-    open_dir,
-)
+from ansible_collections.dpif.ovs.plugins.module_utils import privatestore
 from ansible_collections.dpif.ovs.plugins.module_utils.odp.wire import TUNNEL_PAD, actions_without_tunnel_pad
 
 FORMAT = 5
@@ -124,7 +117,7 @@ class TableSnapshot:
     are written as they are, in pieces: serialising 25 MB of text in one
     piece costs a second of page faults in the sandbox."""
 
-    def __init__(self, store: Optional[PrivateDir], name: str, context: tuple):
+    def __init__(self, store: Optional[privatestore.PrivateDir], name: str, context: tuple):
         self.store = store
         self.name = name
         self.context = repr(context)
@@ -134,12 +127,12 @@ class TableSnapshot:
         self.notes: Dict[bytes, tuple] = {}     # src line (as in the file) -> fix-up notes
         self.note_lines: List[tuple] = []       # (line number, note) in that src file
         self._fh = None
-        self._reader: Optional[FrameReader] = None
+        self._reader: Optional[privatestore.FrameReader] = None
         self._texts_at = 0                      # where the text frame starts in the file
 
     @classmethod
     def for_datapath(cls, datapath: str, context: tuple, directory: Optional[str] = None) -> TableSnapshot:
-        return cls(open_dir(directory), datapath_file_name(datapath, ".table"), context)
+        return cls(privatestore.open_dir(directory), privatestore.datapath_file_name(datapath, ".table"), context)
 
     @property
     def path(self) -> str:
@@ -160,14 +153,14 @@ class TableSnapshot:
             return False
         self._fh = os.fdopen(fd, "rb")
         try:
-            self._reader = FrameReader(self._fh, self.store.key)
+            self._reader = privatestore.FrameReader(self._fh, self.store.key)
             meta = marshal.loads(self._reader.frame())
             if not isinstance(meta, dict) or meta.get("header") != self._header():
                 self.close()
                 return False
             table_digest, src_digest = meta["kernel"], meta["src"]
             notes, note_lines = meta["notes"], meta["note_lines"]
-        except (BadFile, OSError, EOFError, ValueError, TypeError, KeyError):
+        except (privatestore.BadFile, OSError, EOFError, ValueError, TypeError, KeyError):
             self._drop_damaged()
             return False
         if not (_is_digest(table_digest) and _is_digest(src_digest) and _valid_notes(notes, note_lines)):
@@ -177,7 +170,7 @@ class TableSnapshot:
         self._texts_at = self._fh.tell()
         return True
 
-    def _rewind(self) -> FrameReader:
+    def _rewind(self) -> privatestore.FrameReader:
         """The reader, at the text frame (frame 1)."""
         self._fh.seek(self._texts_at)
         self._reader.index = 1
@@ -189,7 +182,7 @@ class TableSnapshot:
         :meth:`close`."""
         try:
             return _read_lines(self._rewind().pieces())
-        except (BadFile, OSError, UnicodeDecodeError, AttributeError):
+        except (privatestore.BadFile, OSError, UnicodeDecodeError, AttributeError):
             return None
 
     def src_bytes(self) -> Optional[bytes]:
@@ -200,7 +193,7 @@ class TableSnapshot:
             reader = self._rewind()
             reader.skip()
             return reader.frame()
-        except (BadFile, OSError, ValueError, AttributeError):
+        except (privatestore.BadFile, OSError, ValueError, AttributeError):
             return None
 
     def close(self) -> None:
@@ -219,7 +212,7 @@ class TableSnapshot:
         meta = {"header": self._header(), "kernel": table_digest, "src": hashlib.sha256(src_data).digest(),
                 "notes": notes, "note_lines": note_lines}
 
-        def frames(writer: FrameWriter) -> None:
+        def frames(writer: privatestore.FrameWriter) -> None:
             writer.frame(marshal.dumps(meta))
             _write_lines_frame(writer, texts)
             writer.frame(src_data)
@@ -274,7 +267,7 @@ def _read_lines(pieces) -> List[str]:
     return lines
 
 
-def _write_lines_frame(writer: FrameWriter, lines: List[str], piece: int = 4096) -> None:
+def _write_lines_frame(writer: privatestore.FrameWriter, lines: List[str], piece: int = 4096) -> None:
     """A frame of ``lines`` joined by newlines, UTF-8, written ``piece``
     lines at a time."""
     writer.begin()

@@ -222,33 +222,27 @@ class SystemProvider(DpifProvider):
                 attrs.append(_CLEAR)
             if op.probe:
                 attrs.append(_PROBE)
-            if op.want_stats:
-                flags |= framing.NLM_F_ECHO
-                kind |= genl.EXPECT_REPLY
-            op.stats = None
-        elif isinstance(op, FlowDel):
-            if op.key is None and ufid is None:
-                op.error = errno.EINVAL     # the kernel would flush every flow
-                return None, 0
-            if op.key is not None:
-                attrs.append(nla(FLOW_ATTR_KEY, op.key))
-            cmd, flags, kind = messages.CMD_DEL, 0, 0
-            if op.want_stats:
-                flags |= framing.NLM_F_ECHO
-                kind |= genl.EXPECT_REPLY
-            op.stats = None
-        elif isinstance(op, FlowGet):
-            if op.key is None and ufid is None:
-                op.error = errno.EINVAL
-                return None, 0
-            if op.key is not None:
-                attrs.append(nla(FLOW_ATTR_KEY, op.key))
-            if op.terse:
-                attrs.append(_TERSE)
-            cmd, flags, kind = messages.CMD_GET, 0, genl.EXPECT_REPLY | genl.RESENDABLE
-            op.flow = None
         else:
-            raise TypeError("operate() takes FlowPut, FlowDel and FlowGet, not %r" % (op,))
+            if not isinstance(op, (FlowDel, FlowGet)):
+                raise TypeError("operate() takes FlowPut, FlowDel and FlowGet, not %r" % (op,))
+            if op.key is None and ufid is None:
+                op.error = errno.EINVAL     # a del would flush every flow
+                return None, 0
+            if op.key is not None:
+                attrs.append(nla(FLOW_ATTR_KEY, op.key))
+            if isinstance(op, FlowDel):
+                cmd, flags, kind = messages.CMD_DEL, 0, 0
+            else:
+                if op.terse:
+                    attrs.append(_TERSE)
+                cmd, flags, kind = messages.CMD_GET, 0, genl.EXPECT_REPLY | genl.RESENDABLE
+                op.flow = None
+        if not isinstance(op, FlowGet):
+            # A put's or del's counters come in the kernel's echo of the flow.
+            if op.want_stats:
+                flags |= framing.NLM_F_ECHO
+                kind |= genl.EXPECT_REPLY
+            op.stats = None
         op.error = 0
         return sock.build(cmd, flags, ifindex, b"".join(attrs)), kind
 
