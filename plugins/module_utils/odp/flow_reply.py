@@ -18,7 +18,7 @@ __metaclass__ = type
 
 from typing import Dict, Tuple
 
-from ansible_collections.dpif.ovs.plugins.module_utils.odp.wire import ATTR_HEADER, TYPE_MASK
+from ansible_collections.dpif.ovs.plugins.module_utils.dpif.netlink.framing import MalformedAttribute, nla_spans
 
 # enum ovs_flow_attr (linux/openvswitch.h).
 FLOW_ATTR_KEY = 1
@@ -41,17 +41,12 @@ def attribute_spans(data, start: int, end: int) -> Tuple[Spans, int]:
     """The payload spans of the attributes of the reply at
     ``data[start:end]`` (bytes or a view), by type (NLA_F_* bits masked
     off; a repeated type keeps its last), and the offset where the walk
-    stopped: ``end`` or past it for a well-formed reply, short of it when an
-    attribute's length is less than its header or runs past ``end`` (what
-    follows is not read)."""
+    stopped: ``end`` for a well-formed reply, else the offset of the first
+    attribute that is not well formed (what follows is not read)."""
     spans = {}
-    off = start
-    unpack = ATTR_HEADER.unpack_from
-    while off + 4 <= end:
-        size, attr_type = unpack(data, off)
-        stop = off + size
-        if size < 4 or stop > end:
-            break
-        spans[attr_type & TYPE_MASK] = (off + 4, stop)
-        off = (stop + 3) & ~3       # netlink's 4-byte alignment; replies start aligned
-    return spans, off
+    try:
+        for attr_type, off, stop in nla_spans(data, start, end):
+            spans[attr_type] = (off + 4, stop)
+    except MalformedAttribute as exc:
+        return spans, exc.offset
+    return spans, end

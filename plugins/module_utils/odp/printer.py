@@ -62,6 +62,7 @@ from functools import partial
 
 from ansible_collections.dpif.ovs.plugins.module_utils.odp import keys as K
 from ansible_collections.dpif.ovs.plugins.module_utils.odp import text as T
+from ansible_collections.dpif.ovs.plugins.module_utils.dpif.netlink.framing import MalformedAttribute, nla_spans
 from ansible_collections.dpif.ovs.plugins.module_utils.errors import FlowSyntaxError
 from ansible_collections.dpif.ovs.plugins.module_utils.odp.flow_reply import (
     FLOW_ATTR_ACTIONS, FLOW_ATTR_KEY, FLOW_ATTR_MASK, attribute_spans)
@@ -330,35 +331,28 @@ class DumpPrinter:
     def _walk(self, shape: _Shape, key: bytes, learn: bool = True) -> str:
         """key_text by walking the attributes; records the key's layout
         when ``learn``."""
-        unpack = _HDR.unpack_from
         memo = shape.memo
         out = []
         spans = []
         printed = []
         types = []
         has_ethtype = False
-        off = 0
         end = len(key)
-        while off < end:
-            if end - off < 4:
-                decode_attrs(key, CTX_KEY, "key")       # raises with the reason
-            ln, t = unpack(key, off)
-            nxt = off + ln
-            if ln < 4 or nxt > end:
-                decode_attrs(key, CTX_KEY, "key")
-            t &= _TYPE_MASK
-            raw = key[off:nxt]
-            item = memo.get(raw, memo)
-            if item is memo:
-                item = self._key_item(shape, raw, t)
-            spans.append((off, nxt))
-            if item is not None:
-                out.append(item)
-                printed.append((off, nxt))
-                types.append(t)
-            if t == K.KEY_ETHERTYPE:
-                has_ethtype = True
-            off = (nxt + 3) & ~3
+        try:
+            for t, off, nxt in nla_spans(key):
+                raw = key[off:nxt]
+                item = memo.get(raw, memo)
+                if item is memo:
+                    item = self._key_item(shape, raw, t)
+                spans.append((off, nxt))
+                if item is not None:
+                    out.append(item)
+                    printed.append((off, nxt))
+                    types.append(t)
+                if t == K.KEY_ETHERTYPE:
+                    has_ethtype = True
+        except MalformedAttribute:
+            decode_attrs(key, CTX_KEY, "key")       # raises with the reason
         if not key:
             return "<empty>"
         tail = "" if has_ethtype else shape.tail
@@ -466,26 +460,21 @@ class DumpPrinter:
         """A new action list: its actions' texts, each memoised by its raw
         bytes (the list is printed as its actions joined by commas)."""
         memo = self._action
-        unpack = _HDR.unpack_from
         out = []
-        off = 0
-        end = len(actions)
-        while off < end:
-            ln = unpack(actions, off)[0] if end - off >= 4 else 0
-            nxt = off + ln
-            if ln < 4 or nxt > end:
-                decode_attrs(actions, CTX_ACTIONS, "actions")   # raises with the reason
-            raw = actions[off:nxt]
-            self._actions_used += 1
-            text = memo.get(raw)
-            if text is None:
-                try:
-                    text = self._action_item(raw)
-                except FlowSyntaxError:
-                    decode_attrs(actions, CTX_ACTIONS, "actions")   # the error, placed in the whole list
-                    raise
-            out.append(text)
-            off = (nxt + 3) & ~3
+        try:
+            for _t, off, nxt in nla_spans(actions):
+                raw = actions[off:nxt]
+                self._actions_used += 1
+                text = memo.get(raw)
+                if text is None:
+                    try:
+                        text = self._action_item(raw)
+                    except FlowSyntaxError:
+                        decode_attrs(actions, CTX_ACTIONS, "actions")   # the error, placed in the whole list
+                        raise
+                out.append(text)
+        except MalformedAttribute:
+            decode_attrs(actions, CTX_ACTIONS, "actions")   # raises with the reason
         return ",".join(out)
 
     def _action_item(self, raw: bytes) -> str:
@@ -644,23 +633,21 @@ class DumpPrinter:
         text = ",".join(parts) + lay.tail
         parts = []
         tunnel = self._tunnel
-        off, end = found[_FLOW_ACTIONS]
-        while off < end:
-            ln = _HDR.unpack_from(msg, off)[0] if end - off >= 4 else 0
-            if ln < 4 or off + ln > end:
-                return None
-            raw = msg[off:off + ln]
-            tun = tunnel.layout(raw)
-            if tun is None and tunnel(raw) is not None:     # a tunnel its printer has not laid out yet
+        try:
+            for _t, off, nxt in nla_spans(msg, *found[_FLOW_ACTIONS]):
+                raw = msg[off:nxt]
                 tun = tunnel.layout(raw)
-            if tun is not None:
-                t_slices, t_types, t_tail = tun
-                parts.append("set(tunnel(" + ",".join([piece(off + s.start, off + s.stop, tunnel.memo,
-                                                             tunnel.field_printer(ft))
-                                                       for s, ft in zip(t_slices, t_types)]) + t_tail)
-            else:
-                parts.append(piece(off, off + ln, self._action, self._action_item))
-            off = (off + ln + 3) & ~3
+                if tun is None and tunnel(raw) is not None:     # a tunnel its printer has not laid out yet
+                    tun = tunnel.layout(raw)
+                if tun is not None:
+                    t_slices, t_types, t_tail = tun
+                    parts.append("set(tunnel(" + ",".join([piece(off + s.start, off + s.stop, tunnel.memo,
+                                                                 tunnel.field_printer(ft))
+                                                           for s, ft in zip(t_slices, t_types)]) + t_tail)
+                else:
+                    parts.append(piece(off, nxt, self._action, self._action_item))
+        except MalformedAttribute:
+            return None
         text += " " + (",".join(parts) if parts else "drop")
         segments = text.split(_MARK)
         if len(segments) != len(slices) + 1:       # a literal held the mark

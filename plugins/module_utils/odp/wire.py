@@ -25,16 +25,18 @@ __metaclass__ = type
 import struct
 from operator import itemgetter
 
+from ansible_collections.dpif.ovs.plugins.module_utils.dpif.netlink import framing
+from ansible_collections.dpif.ovs.plugins.module_utils.dpif.netlink.framing import MalformedAttribute, nla_spans
 from ansible_collections.dpif.ovs.plugins.module_utils.errors import FlowSyntaxError
 from ansible_collections.dpif.ovs.plugins.module_utils.odp import actions as odp_actions
 from ansible_collections.dpif.ovs.plugins.module_utils.odp import keys as odp_keys
 from ansible_collections.dpif.ovs.plugins.module_utils.odp.model import Flow
 
-_HDR = struct.Struct("=HH")
+_HDR = framing.NLA_HDR
 _PAD = (b"", b"\0\0\0", b"\0\0", b"\0")
-_TYPE_MASK = 0x3FFF
+_TYPE_MASK = framing.NLA_TYPE_MASK
 #: A netlink attribute header (length, type), and the bits of the type that
-#: name it (the others are the nested and byte-order flags).
+#: name it (the others are the nested and byte-order flags): netlink's own.
 ATTR_HEADER = _HDR
 TYPE_MASK = _TYPE_MASK
 
@@ -122,27 +124,23 @@ def encode_attrs(attrs) -> bytes:
 
 
 def decode_attrs(buf, ctx, what: str = "attributes", start: int = 0, end: int | None = None) -> tuple:
-    """Split ``buf[start:end]`` into ``(type, payload)`` pairs, recursing by ``ctx``."""
+    """Split ``buf[start:end]`` into ``(type, payload)`` pairs, recursing by
+    ``ctx``. FlowSyntaxError names an attribute that is not well formed."""
     if end is None:
         end = len(buf)
     out = []
     append = out.append
-    unpack = _HDR.unpack_from
-    off = start
-    while off < end:
-        if end - off < 4:
-            raise FlowSyntaxError(bytes(buf[start:end]).hex(), "truncated netlink attribute header", what, off)
-        ln, t = unpack(buf, off)
-        nxt = off + ln
-        if ln < 4 or nxt > end:
-            raise FlowSyntaxError(bytes(buf[start:end]).hex(), "bad netlink attribute length %d" % ln, what, off)
-        t &= _TYPE_MASK
-        sub = ctx.get(t)
-        if sub is None:
-            append((t, buf[off + 4:nxt]))
-        else:
-            append((t, decode_attrs(buf, sub, what, off + 4, nxt)))
-        off = (nxt + 3) & ~3
+    try:
+        for t, off, nxt in nla_spans(buf, start, end):
+            sub = ctx.get(t)
+            if sub is None:
+                append((t, buf[off + 4:nxt]))
+            else:
+                append((t, decode_attrs(buf, sub, what, off + 4, nxt)))
+    except MalformedAttribute as exc:
+        reason = ("truncated netlink attribute header" if exc.length is None
+                  else "bad netlink attribute length %d" % exc.length)
+        raise FlowSyntaxError(bytes(buf[start:end]).hex(), reason, what, exc.offset) from None
     return tuple(out)
 
 
@@ -204,43 +202,29 @@ def _strip_top_level_tunnel_pad(actions: bytes) -> bytes | None:
     four, and decoding and encoding each padded one cost 0.2-0.25 s a digest
     in the sandbox."""
     unpack = _HDR.unpack_from
-    end = len(actions)
     out = []
     kept = 0            # actions[:kept] is in out
-    off = 0
-    while off < end:
-        if end - off < 4:
-            return None
-        ln, t = unpack(actions, off)
-        nxt = off + ln
-        if ln < 4 or nxt > end:
-            return None
-        inner_ln, inner_t = unpack(actions, off + 4) if ln >= 8 else (0, 0)
-        if (t & _TYPE_MASK) == odp_actions.ACT_SET and (inner_t & _TYPE_MASK) == odp_keys.KEY_TUNNEL and inner_ln == ln - 4:
-            pads = []
-            at = off + 8
-            while at < nxt:
-                if nxt - at < 4:
+    try:
+        for t, off, nxt in nla_spans(actions):
+            ln = nxt - off
+            inner_ln, inner_t = unpack(actions, off + 4) if ln >= 8 else (0, 0)
+            if t == odp_actions.ACT_SET and (inner_t & _TYPE_MASK) == odp_keys.KEY_TUNNEL and inner_ln == ln - 4:
+                pads = [at for tun_t, at, _stop in nla_spans(actions, off + 8, nxt) if tun_t == odp_keys.TUN_PAD]
+                if any(unpack(actions, at)[0] != 4 for at in pads):
                     return None
-                aln, at_t = unpack(actions, at)
-                if aln < 4 or at + aln > nxt:
-                    return None
-                if (at_t & _TYPE_MASK) == odp_keys.TUN_PAD:
-                    if aln != 4:
-                        return None
-                    pads.append(at)
-                at += (aln + 3) & ~3
-            if pads:
-                out.append(actions[kept:off])
-                out.append(_HDR.pack(ln - 4 * len(pads), t) + _HDR.pack(inner_ln - 4 * len(pads), inner_t))
-                at = off + 8
-                for pad in pads:
-                    out.append(actions[at:pad])
-                    at = pad + 4
-                kept = at
-        elif TUNNEL_PAD in actions[off:nxt]:
-            return None         # a PAD inside clone(...), or bytes that look like one
-        off = (nxt + 3) & ~3
+                if pads:
+                    out.append(actions[kept:off])
+                    out.append(_HDR.pack(ln - 4 * len(pads), unpack(actions, off)[1])
+                               + _HDR.pack(inner_ln - 4 * len(pads), inner_t))
+                    at = off + 8
+                    for pad in pads:
+                        out.append(actions[at:pad])
+                        at = pad + 4
+                    kept = at
+            elif TUNNEL_PAD in actions[off:nxt]:
+                return None         # a PAD inside clone(...), or bytes that look like one
+    except MalformedAttribute:
+        return None
     if not out:
         return None
     out.append(actions[kept:])

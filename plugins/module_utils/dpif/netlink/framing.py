@@ -71,19 +71,52 @@ def nla_u32(attr_type: int, value: int) -> bytes:
     return NLA_HDR.pack(8, attr_type) + _U32.pack(value)
 
 
-def iter_nlas(buf, start: int = 0, end: Optional[int] = None) -> Iterator[Tuple[int, memoryview]]:
-    """(type, payload) for each attribute in ``buf[start:end]``.
+class MalformedAttribute(ValueError):
+    """An attribute that is not well formed, at ``offset``: its header is
+    cut short (``length`` None), or its length is under the header's 4
+    bytes or runs past the end of what holds it."""
 
-    The type has NLA_F_NESTED and NLA_F_NET_BYTEORDER masked off; payloads
-    are views into ``buf``: copy them if ``buf`` is reused."""
-    view = memoryview(buf)
+    def __init__(self, offset: int, length: Optional[int]):
+        super().__init__("malformed netlink attribute at offset %d" % offset)
+        self.offset = offset
+        self.length = length
+
+
+def nla_spans(buf, start: int = 0, end: Optional[int] = None) -> Iterator[Tuple[int, int, int]]:
+    """The one walk of a sequence of netlink attributes: ``(type, offset,
+    stop)`` for each attribute of ``buf[start:end]`` (bytes or a view), its
+    header at ``offset`` and its payload ``buf[offset + 4:stop]``; the type
+    with NLA_F_NESTED and NLA_F_NET_BYTEORDER masked off.
+
+    Raises MalformedAttribute at the first attribute that is not well
+    formed (what follows it is not read): a caller that reads what it can
+    (a kernel reply) stops there, one that checks (a flow's key or actions)
+    reports it. A generator costs about 0.1 us an attribute over an inline
+    loop on the host; no bench row moves by it (the flow language's decode
+    is at most a few percent of one)."""
     if end is None:
-        end = len(view)
+        end = len(buf)
     off = start
     unpack = NLA_HDR.unpack_from
-    while off + 4 <= end:
-        size, attr_type = unpack(view, off)
-        if size < 4 or off + size > end:
-            break
-        yield attr_type & NLA_TYPE_MASK, view[off + 4:off + size]
-        off += (size + 3) & ~3      # nla_align, inline: the loop of every walk
+    while off < end:
+        if end - off < 4:
+            raise MalformedAttribute(off, None)
+        size, attr_type = unpack(buf, off)
+        stop = off + size
+        if size < 4 or stop > end:
+            raise MalformedAttribute(off, size)
+        yield attr_type & NLA_TYPE_MASK, off, stop
+        off += (size + 3) & ~3      # nla_align
+
+
+def iter_nlas(buf, start: int = 0, end: Optional[int] = None) -> Iterator[Tuple[int, memoryview]]:
+    """(type, payload) for each attribute in ``buf[start:end]``, up to the
+    first that is not well formed (see :func:`nla_spans`).
+
+    Payloads are views into ``buf``: copy them if ``buf`` is reused."""
+    view = memoryview(buf)
+    try:
+        for attr_type, off, stop in nla_spans(view, start, end):
+            yield attr_type, view[off + 4:stop]
+    except MalformedAttribute:
+        return
