@@ -125,22 +125,31 @@ def encode_attrs(attrs) -> bytes:
 
 def decode_attrs(buf, ctx, what: str = "attributes", start: int = 0, end: int | None = None) -> tuple:
     """Split ``buf[start:end]`` into ``(type, payload)`` pairs, recursing by
-    ``ctx``. FlowSyntaxError names an attribute that is not well formed."""
+    ``ctx``. FlowSyntaxError names an attribute that is not well formed.
+
+    The one attribute walk inlined rather than read through
+    framing.nla_spans: through it, the decode row of make bench's
+    bench_odp was 12% slower (13.4 to 15.0 us a flow, best of two)."""
     if end is None:
         end = len(buf)
     out = []
     append = out.append
-    try:
-        for t, off, nxt in nla_spans(buf, start, end):
-            sub = ctx.get(t)
-            if sub is None:
-                append((t, buf[off + 4:nxt]))
-            else:
-                append((t, decode_attrs(buf, sub, what, off + 4, nxt)))
-    except MalformedAttribute as exc:
-        reason = ("truncated netlink attribute header" if exc.length is None
-                  else "bad netlink attribute length %d" % exc.length)
-        raise FlowSyntaxError(bytes(buf[start:end]).hex(), reason, what, exc.offset) from None
+    unpack = _HDR.unpack_from
+    off = start
+    while off < end:
+        if end - off < 4:
+            raise FlowSyntaxError(bytes(buf[start:end]).hex(), "truncated netlink attribute header", what, off)
+        ln, t = unpack(buf, off)
+        nxt = off + ln
+        if ln < 4 or nxt > end:
+            raise FlowSyntaxError(bytes(buf[start:end]).hex(), "bad netlink attribute length %d" % ln, what, off)
+        t &= _TYPE_MASK
+        sub = ctx.get(t)
+        if sub is None:
+            append((t, buf[off + 4:nxt]))
+        else:
+            append((t, decode_attrs(buf, sub, what, off + 4, nxt)))
+        off = (nxt + 3) & ~3
     return tuple(out)
 
 

@@ -92,8 +92,8 @@ def nla_spans(buf, start: int = 0, end: Optional[int] = None) -> Iterator[Tuple[
     formed (what follows it is not read): a caller that reads what it can
     (a kernel reply) stops there, one that checks (a flow's key or actions)
     reports it. A generator costs about 0.1 us an attribute over an inline
-    loop on the host; no bench row moves by it (the flow language's decode
-    is at most a few percent of one)."""
+    loop on the host: one walk inlines it, odp.wire.decode_attrs, where
+    that made a bench row 12% slower."""
     if end is None:
         end = len(buf)
     off = start
