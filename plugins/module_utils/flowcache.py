@@ -54,8 +54,9 @@ _ODP_FILES = ("keys.py", "actions.py", "model.py", "rules.py", "wire.py", "print
 # Every file of the odp.text package. Read as paths below odp, not from
 # odp.text: pkgutil.get_data imports the package it reads from, and the
 # table-snapshot path, which stamps too, must not load the text syntax.
-_TEXT_FILES = ("__init__.py", "scanner.py", "tunnel.py", "key_parse.py", "key_print.py", "cookie.py",
-               "action_parse.py", "action_print.py")
+_TEXT_FILES = ("__init__.py", "scanner.py", "tunnel.py", "key_fields.py", "key_numbers.py", "key_headers.py",
+               "key_codecs.py", "key_parse.py", "key_print.py", "cookie.py",
+               "actions_basic.py", "actions_ct.py", "actions_nested.py", "action_table.py")
 _SOURCES = (
     ("ansible_collections.dpif.ovs.plugins.module_utils.odp", _ODP_FILES),
     ("ansible_collections.dpif.ovs.plugins.module_utils.odp", tuple("text/" + name for name in _TEXT_FILES)),

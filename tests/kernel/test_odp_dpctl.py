@@ -39,7 +39,7 @@ from ansible_collections.dpif.ovs.plugins.module_utils.dpif.netlink import frami
 from ansible_collections.dpif.ovs.plugins.module_utils.odp import flow_ufid
 from ansible_collections.dpif.ovs.plugins.module_utils.odp import text as T
 from ansible_collections.dpif.ovs.plugins.module_utils.odp import wire as W
-from ansible_collections.dpif.ovs.plugins.module_utils.odp.model import FlowStats
+from ansible_collections.dpif.ovs.plugins.module_utils.odp.model import PrintedStats
 from ansible_collections.dpif.ovs.plugins.module_utils.odp.printer import DumpPrinter
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "bench"))
@@ -290,7 +290,7 @@ def _nl_flow(attrs, printers, reply_texts, terse, verbose):
     if FLOW_ATTR_USED in d:
         raise AssertionError("flow %s was used: no packets should reach a test datapath" % T.format_flow(flow))
     tcp_flags = d[FLOW_ATTR_TCP_FLAGS][0] if FLOW_ATTR_TCP_FLAGS in d else 0
-    stats = FlowStats(packets, nbytes, None, tcp_flags)
+    stats = PrintedStats(packets, nbytes, None, tcp_flags)
     terse.append(T.format_flow(flow, stats=stats))
     verbose.append(T.format_flow(flow, stats=stats, verbose=True))
 

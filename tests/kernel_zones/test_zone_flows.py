@@ -21,7 +21,7 @@ from ansible_collections.dpif.ovs.plugins.module_utils.errors import DpifError
 from ansible_collections.dpif.ovs.plugins.module_utils.odp import actions as A
 from ansible_collections.dpif.ovs.plugins.module_utils.odp import text as T
 from ansible_collections.dpif.ovs.plugins.module_utils.odp import wire as W
-from ansible_collections.dpif.ovs.plugins.module_utils.odp.model import FlowStats, canonical
+from ansible_collections.dpif.ovs.plugins.module_utils.odp.model import PrintedStats, canonical
 from ansible_collections.dpif.ovs.plugins.module_utils.resources.flow_apply import apply_plan
 from ansible_collections.dpif.ovs.plugins.module_utils.resources.flow_table import read_table
 from ansible_collections.dpif.ovs.plugins.module_utils.resources.flow_text import want_text
@@ -107,7 +107,7 @@ def our_lines(dpif, dp):
     terse, verbose = [], []
     for df in dpif.flow_dump(dp):
         flow = W.decode_flow(df.key, df.mask, df.actions, df.ufid)
-        stats = FlowStats(df.stats.packets, df.stats.bytes, None, df.stats.tcp_flags)
+        stats = PrintedStats(df.stats.packets, df.stats.bytes, None, df.stats.tcp_flags)
         terse.append(T.format_flow(flow, stats=stats))
         verbose.append(T.format_flow(flow, stats=stats, verbose=True))
     return sorted(terse), sorted(verbose)

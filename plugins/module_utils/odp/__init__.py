@@ -38,7 +38,7 @@ __metaclass__ = type
 
 import hashlib
 
-from ansible_collections.dpif.ovs.plugins.module_utils.odp.model import Flow, FlowStats, canonical
+from ansible_collections.dpif.ovs.plugins.module_utils.odp.model import Flow, PrintedStats, canonical
 from ansible_collections.dpif.ovs.plugins.module_utils.odp.wire import encode_attrs
 
 
@@ -57,4 +57,4 @@ def ufid_of_wire(key: bytes, mask: bytes) -> bytes:
     return bytes(h)
 
 
-__all__ = ["Flow", "FlowStats", "canonical", "flow_ufid", "ufid_of_wire"]
+__all__ = ["Flow", "PrintedStats", "canonical", "flow_ufid", "ufid_of_wire"]

@@ -24,7 +24,7 @@ from ansible_collections.dpif.ovs.plugins.module_utils.odp import actions as odp
 from ansible_collections.dpif.ovs.plugins.module_utils.odp import keys as odp_keys
 
 
-class FlowStats:
+class PrintedStats:
     """Counters of a dumped flow, as printed after the key."""
 
     __slots__ = ("packets", "bytes", "used_ms_ago", "tcp_flags")
@@ -37,16 +37,17 @@ class FlowStats:
         self.tcp_flags = tcp_flags
 
     def __eq__(self, other):
-        return isinstance(other, FlowStats) and self._t() == other._t()
+        return isinstance(other, PrintedStats) and self._t() == other._t()
 
     def __hash__(self):
         return hash(self._t())
 
     def _t(self):
+        """The counters as a tuple, for equality and hashing."""
         return (self.packets, self.bytes, self.used_ms_ago, self.tcp_flags)
 
     def __repr__(self):
-        return "FlowStats(packets=%d, bytes=%d, used_ms_ago=%r, tcp_flags=%#x)" % self._t()
+        return "PrintedStats(packets=%d, bytes=%d, used_ms_ago=%r, tcp_flags=%#x)" % self._t()
 
 
 class Flow:
@@ -67,6 +68,7 @@ class Flow:
         self._canon = None
 
     def canonical_tuple(self) -> tuple:
+        """``(key, mask, actions)`` in canonical form (see :func:`canonical`), computed once."""
         c = self._canon
         if c is None:
             c = self._canon = _canonical_tuple(self.key, self.mask, self.actions)
@@ -88,9 +90,27 @@ class Flow:
         return "Flow(key=%r, mask=%r, actions=%r, ufid=%r)" % (self.key, self.mask, self.actions, self.ufid)
 
     def replace(self, **kw) -> Flow:
+        """A copy with the fields named in ``kw`` replaced."""
         d = {"key": self.key, "mask": self.mask, "actions": self.actions, "ufid": self.ufid}
         d.update(kw)
         return Flow(**d)
+
+
+def wildcard_mask(payload):
+    """The mask that matches nothing of ``payload``: zero bytes of its
+    length, or no attributes for a nest. Stands for a mask attribute a
+    mask leaves out."""
+    return () if payload.__class__ is tuple else bytes(len(payload))
+
+
+def mask_for(mask_attrs: dict | None, attr_type: int, payload):
+    """The mask of attribute ``attr_type`` (whose value is ``payload``)
+    among ``mask_attrs``, a mask's attributes by type: the wildcard when the
+    mask leaves it out, None when there is no mask (exact)."""
+    if mask_attrs is None:
+        return None
+    mask = mask_attrs.get(attr_type)
+    return wildcard_mask(payload) if mask is None else mask
 
 
 def canonical(flow: Flow) -> Flow:
@@ -106,6 +126,7 @@ def canonical(flow: Flow) -> Flow:
 # --- canonicalisation ------------------------------------------------------------
 
 def _and(a: bytes, b: bytes) -> bytes:
+    """``a`` AND ``b`` byte by byte; ``a`` itself when their lengths differ."""
     n = len(a)
     if len(b) != n:
         return a
@@ -113,6 +134,7 @@ def _and(a: bytes, b: bytes) -> bytes:
 
 
 def _ones(n: int) -> bytes:
+    """An exact mask of ``n`` bytes."""
     return b"\xff" * n
 
 
@@ -132,44 +154,46 @@ _MASK_LIMITS = {
 def _full_mask_of(attrs, tunnel=False):
     """The mask the kernel builds when no MASK attribute is sent."""
     out = []
-    for t, p in attrs:
-        if p.__class__ is tuple:
-            out.append((t, _full_mask_of(p, tunnel=(t == odp_keys.KEY_TUNNEL))))
+    for attr_type, payload in attrs:
+        if payload.__class__ is tuple:
+            out.append((attr_type, _full_mask_of(payload, tunnel=(attr_type == odp_keys.KEY_TUNNEL))))
         else:
-            out.append((t, _ones(len(p))))
+            out.append((attr_type, _ones(len(payload))))
     return tuple(out)
 
 
 def _canon_tunnel(key, mask):
-    m = dict(mask) if mask is not None else None
+    """Canonical key and mask of nested attributes (tunnel, nsh): masked
+    payloads, wildcarded ones dropped, flags kept as the mask has them."""
+    mask_attrs = dict(mask) if mask is not None else None
     out_k = []
     out_m = []
-    for t, p in key:
-        if m is None:
-            mp = _ones(len(p)) if p.__class__ is bytes else _full_mask_of(p)
+    for attr_type, payload in key:
+        if mask_attrs is None:
+            attr_mask = _ones(len(payload)) if payload.__class__ is bytes else _full_mask_of(payload)
         else:
-            mp = m.get(t)
-            if mp is None:
+            attr_mask = mask_attrs.get(attr_type)
+            if attr_mask is None:
                 continue
-        if p.__class__ is tuple:
-            ck, cm = _canon_tunnel(p, mp)
-            out_k.append((t, ck))
-            out_m.append((t, cm))
+        if payload.__class__ is tuple:
+            canon_key, canon_mask = _canon_tunnel(payload, attr_mask)
+            out_k.append((attr_type, canon_key))
+            out_m.append((attr_type, canon_mask))
             continue
-        if len(p) == 0:            # flag: matched when the mask carries it
-            out_k.append((t, p))
-            out_m.append((t, p))
+        if len(payload) == 0:            # flag: matched when the mask carries it
+            out_k.append((attr_type, payload))
+            out_m.append((attr_type, payload))
             continue
-        if not any(mp):
+        if not any(attr_mask):
             continue
-        out_k.append((t, _and(p, mp)))
-        out_m.append((t, mp))
-    if m is not None:   # flags cleared in the key but present in the mask
-        have = {t for t, _p in out_m}
-        for t, p in mask:
+        out_k.append((attr_type, _and(payload, attr_mask)))
+        out_m.append((attr_type, attr_mask))
+    if mask_attrs is not None:   # flags cleared in the key but present in the mask
+        have = {attr_type for attr_type, _payload in out_m}
+        for attr_type, payload in mask:
             # (The kernel pads its tunnel mask with an empty PAD attribute.)
-            if p == b"" and t not in have and t != odp_keys.TUN_PAD:
-                out_m.append((t, b""))
+            if payload == b"" and attr_type not in have and attr_type != odp_keys.TUN_PAD:
+                out_m.append((attr_type, b""))
     rank = odp_keys.TUN_RANK
     out_k.sort(key=lambda a: rank.get(a[0], 99))
     out_m.sort(key=lambda a: rank.get(a[0], 99))
@@ -210,60 +234,63 @@ def _required_attrs(attrs):
 
 
 def _canon_keys(key, mask):
-    m = dict(mask) if mask else None
+    """Canonical key and mask: masked payloads, kernel-forced masks,
+    wildcarded attributes dropped unless required, in kernel order."""
+    mask_attrs = dict(mask) if mask else None
     out_k = []
     out_m = []
     dropped = {}
-    for t, p in key:
-        if m is None:
-            mp = _ones(len(p)) if p.__class__ is bytes else None
+    for attr_type, payload in key:
+        if mask_attrs is None:
+            attr_mask = _ones(len(payload)) if payload.__class__ is bytes else None
         else:
-            mp = m.get(t)
-        if t == odp_keys.KEY_ENCAP:
-            ck, cm = _canon_keys(p, mp if mp is not None else (None if m is None else ()))
-            out_k.append((t, ck))
-            out_m.append((t, cm))
+            attr_mask = mask_attrs.get(attr_type)
+        if attr_type == odp_keys.KEY_ENCAP:
+            canon_key, canon_mask = _canon_keys(payload, attr_mask if attr_mask is not None
+                                                else (None if mask_attrs is None else ()))
+            out_k.append((attr_type, canon_key))
+            out_m.append((attr_type, canon_mask))
             continue
-        if t == odp_keys.KEY_TUNNEL:
-            ck, cm = _canon_tunnel(p, mp if m is not None else None)
-            if ck or cm:
-                out_k.append((t, ck))
-                out_m.append((t, cm))
+        if attr_type == odp_keys.KEY_TUNNEL:
+            canon_key, canon_mask = _canon_tunnel(payload, attr_mask if mask_attrs is not None else None)
+            if canon_key or canon_mask:
+                out_k.append((attr_type, canon_key))
+                out_m.append((attr_type, canon_mask))
             continue
-        if t == odp_keys.KEY_NSH:
-            ck, cm = _canon_tunnel(p, mp if m is not None else None)
-            out_k.append((t, ck))
-            out_m.append((t, cm))
+        if attr_type == odp_keys.KEY_NSH:
+            canon_key, canon_mask = _canon_tunnel(payload, attr_mask if mask_attrs is not None else None)
+            out_k.append((attr_type, canon_key))
+            out_m.append((attr_type, canon_mask))
             continue
-        if mp is None:
-            mp = bytes(len(p))
-        if t == odp_keys.KEY_IN_PORT:
-            mp = _IN_PORT_FULL if odp_keys.U32.unpack(mp)[0] & 0xFFFF else b"\0\0\0\0"
-        elif t == odp_keys.KEY_ETHERTYPE:
-            mp = _ETHERTYPE_FULL
+        if attr_mask is None:
+            attr_mask = bytes(len(payload))
+        if attr_type == odp_keys.KEY_IN_PORT:
+            attr_mask = _IN_PORT_FULL if odp_keys.U32.unpack(attr_mask)[0] & 0xFFFF else b"\0\0\0\0"
+        elif attr_type == odp_keys.KEY_ETHERTYPE:
+            attr_mask = _ETHERTYPE_FULL
         else:
-            lim = _MASK_LIMITS.get(t)
-            if lim is not None:
-                mp = _and(mp, lim)
-        if not any(mp):
-            if t == odp_keys.KEY_ETHERNET:    # presence means "Ethernet frame"
-                out_k.append((t, bytes(len(p))))
-                out_m.append((t, mp))
+            limit = _MASK_LIMITS.get(attr_type)
+            if limit is not None:
+                attr_mask = _and(attr_mask, limit)
+        if not any(attr_mask):
+            if attr_type == odp_keys.KEY_ETHERNET:    # presence means "Ethernet frame"
+                out_k.append((attr_type, bytes(len(payload))))
+                out_m.append((attr_type, attr_mask))
             else:
-                dropped[t] = len(p)
+                dropped[attr_type] = len(payload)
             continue
-        out_k.append((t, _and(p, mp)))
-        out_m.append((t, mp))
-    if m is not None and odp_keys.KEY_ETHERTYPE in m and not any(t == odp_keys.KEY_ETHERTYPE for t, _p in key):
-        pass    # 802.2 frames: the kernel's own mask entry, nothing to compare
+        out_k.append((attr_type, _and(payload, attr_mask)))
+        out_m.append((attr_type, attr_mask))
+    # (An eth_type in the mask but not the key is an 802.2 frame's: the
+    # kernel's own mask entry, nothing to compare.)
     # A fully wildcarded attribute goes, unless the kernel requires it in the
     # key anyway (TCP needs TCP_FLAGS, IPv4 needs IPV4...): then it stays, zero.
-    present = set(t for t, _p in out_k)
-    for t in _required_attrs(out_k):
-        size = dropped.get(t, odp_keys.KEY_BY_NUM[t].size)
-        if size >= 0 and t not in present:
-            out_k.append((t, bytes(size)))
-            out_m.append((t, bytes(size)))
+    present = set(attr_type for attr_type, _payload in out_k)
+    for attr_type in _required_attrs(out_k):
+        size = dropped.get(attr_type, odp_keys.KEY_BY_NUM[attr_type].size)
+        if size >= 0 and attr_type not in present:
+            out_k.append((attr_type, bytes(size)))
+            out_m.append((attr_type, bytes(size)))
     rank = odp_keys.KEY_RANK
     out_k.sort(key=lambda a: rank.get(a[0], 99))
     out_m.sort(key=lambda a: rank.get(a[0], 99))
@@ -271,45 +298,48 @@ def _canon_keys(key, mask):
 
 
 def _canon_actions(actions):
+    """Actions as the kernel echoes them: exact masked sets as sets, ct and nat normalised, no tunnel PAD."""
     out = []
-    for t, p in actions:
-        if t == odp_actions.ACT_SET_MASKED and len(p) == 1:
-            kt, vm = p[0]
-            half = len(vm) // 2
-            value, mask = vm[:half], vm[half:]
+    for act_type, payload in actions:
+        if act_type == odp_actions.ACT_SET_MASKED and len(payload) == 1:
+            key_type, value_mask = payload[0]
+            half = len(value_mask) // 2
+            value, mask = value_mask[:half], value_mask[half:]
             if mask == _ones(half):
-                out.append((odp_actions.ACT_SET, ((kt, value),)))
+                out.append((odp_actions.ACT_SET, ((key_type, value),)))
             else:
-                out.append((t, ((kt, _and(value, mask) + mask),)))
+                out.append((act_type, ((key_type, _and(value, mask) + mask),)))
             continue
-        if t == odp_actions.ACT_CT:
+        if act_type == odp_actions.ACT_CT:
             sub = []
-            for st, sp in p:
-                if st == odp_actions.CT_ZONE and not any(sp):
+            for sub_type, sub_payload in payload:
+                if sub_type == odp_actions.CT_ZONE and not any(sub_payload):
                     continue
-                if st == odp_actions.CT_NAT:
-                    sp = _canon_nat(sp)
-                sub.append((st, sp))
+                if sub_type == odp_actions.CT_NAT:
+                    sub_payload = _canon_nat(sub_payload)
+                sub.append((sub_type, sub_payload))
             sub.sort(key=lambda a: a[0])
-            out.append((t, tuple(sub)))
+            out.append((act_type, tuple(sub)))
             continue
-        if t == odp_actions.ACT_CLONE:
-            out.append((t, _canon_actions(p)))
+        if act_type == odp_actions.ACT_CLONE:
+            out.append((act_type, _canon_actions(payload)))
             continue
-        if t == odp_actions.ACT_SET and len(p) == 1 and p[0][0] == odp_keys.KEY_TUNNEL and p[0][1].__class__ is tuple:
+        if (act_type == odp_actions.ACT_SET and len(payload) == 1 and payload[0][0] == odp_keys.KEY_TUNNEL
+                and payload[0][1].__class__ is tuple):
             # The kernel echoes a tunnel set with an empty PAD attribute.
-            out.append((t, ((odp_keys.KEY_TUNNEL, tuple(a for a in p[0][1] if a[0] != odp_keys.TUN_PAD)),)))
+            out.append((act_type, ((odp_keys.KEY_TUNNEL,
+                                    tuple(a for a in payload[0][1] if a[0] != odp_keys.TUN_PAD)),)))
             continue
-        if t in _NESTED_LISTS:
+        if act_type in _NESTED_LISTS:
             sub = []
-            for st, sp in p:
-                if sp.__class__ is tuple and st in _NESTED_LISTS[t]:
-                    sp = _canon_actions(sp)
-                sub.append((st, sp))
+            for sub_type, sub_payload in payload:
+                if sub_payload.__class__ is tuple and sub_type in _NESTED_LISTS[act_type]:
+                    sub_payload = _canon_actions(sub_payload)
+                sub.append((sub_type, sub_payload))
             sub.sort(key=lambda a: a[0])
-            out.append((t, tuple(sub)))
+            out.append((act_type, tuple(sub)))
             continue
-        out.append((t, p))
+        out.append((act_type, payload))
     return tuple(out)
 
 
@@ -323,18 +353,20 @@ _NESTED_LISTS = {
 
 
 def _canon_nat(nat):
-    d = dict(nat)
+    """nat attributes without a range end equal to its start, sorted."""
+    by_type = dict(nat)
     out = []
-    for st, sp in nat:
-        if st == odp_actions.NAT_IP_MAX and d.get(odp_actions.NAT_IP_MIN) == sp:
+    for sub_type, sub_payload in nat:
+        if sub_type == odp_actions.NAT_IP_MAX and by_type.get(odp_actions.NAT_IP_MIN) == sub_payload:
             continue
-        if st == odp_actions.NAT_PROTO_MAX and d.get(odp_actions.NAT_PROTO_MIN) == sp:
+        if sub_type == odp_actions.NAT_PROTO_MAX and by_type.get(odp_actions.NAT_PROTO_MIN) == sub_payload:
             continue
-        out.append((st, sp))
+        out.append((sub_type, sub_payload))
     out.sort(key=lambda a: a[0])
     return tuple(out)
 
 
 def _canonical_tuple(key, mask, actions):
-    ck, cm = _canon_keys(key, mask)
-    return ck, cm, _canon_actions(actions)
+    """``(key, mask, actions)`` canonical (see :func:`canonical`)."""
+    canon_key, canon_mask = _canon_keys(key, mask)
+    return canon_key, canon_mask, _canon_actions(actions)

@@ -37,10 +37,10 @@ import ipaddress
 import re
 
 from ansible_collections.dpif.ovs.plugins.module_utils.errors import FlowSyntaxError
-from ansible_collections.dpif.ovs.plugins.module_utils.odp import keys as K
-from ansible_collections.dpif.ovs.plugins.module_utils.odp import text as T
-from ansible_collections.dpif.ovs.plugins.module_utils.odp.model import Flow
-from ansible_collections.dpif.ovs.plugins.module_utils.odp.text.key_print import _wildcard, format_attr
+from ansible_collections.dpif.ovs.plugins.module_utils.odp import keys as odp_keys
+from ansible_collections.dpif.ovs.plugins.module_utils.odp import text as odp_text
+from ansible_collections.dpif.ovs.plugins.module_utils.odp.model import Flow, mask_for
+from ansible_collections.dpif.ovs.plugins.module_utils.odp.text.key_print import format_attr, wildcard
 from ansible_collections.dpif.ovs.plugins.module_utils.odp.text.scanner import fields
 
 try:
@@ -53,15 +53,17 @@ _FIELDS = {"type": "object", "additionalProperties": _SCALAR}
 
 
 def _struct_schema(row):
+    """The schema of struct attribute ``row``: a mapping of its fields."""
     names = [f.name for f in row.fields]
-    if row.num == K.KEY_CT_ORIG_TUPLE_IPV6:
+    if row.num == odp_keys.KEY_CT_ORIG_TUPLE_IPV6:
         names += ["tp_src", "tp_dst"]
     return {"type": "object", "properties": {n: _SCALAR for n in names}, "additionalProperties": False}
 
 
 def _key_schema():
+    """The schema of a key: each attribute the kernel accepts, by name."""
     props = {}
-    for row in K.KEY_TABLE:
+    for row in odp_keys.KEY_TABLE:
         if not row.kernel:
             continue
         if row.fields and len(row.fields) > 1:
@@ -74,9 +76,9 @@ def _key_schema():
                      "items": {"type": "object", "properties": {n: _SCALAR for n in ("label", "tc", "ttl", "bos")},
                                "additionalProperties": False}}
     props["tunnel"] = {"type": "object", "additionalProperties": False, "properties": dict(
-        {r.name: _SCALAR for r in K.TUNNEL_TABLE if r.kind}, flags={"type": "string"},
+        {r.name: _SCALAR for r in odp_keys.TUNNEL_TABLE if r.kind}, flags={"type": "string"},
         geneve={"type": "string"}, vxlan={"type": "object"})}
-    props["nsh"] = {"type": "object", "properties": {n: _SCALAR for n in K.NSH_FIELDS},
+    props["nsh"] = {"type": "object", "properties": {n: _SCALAR for n in odp_keys.NSH_FIELDS},
                     "additionalProperties": False}
     props["encap"] = {"$ref": "#/definitions/key"}
     return {"type": "object", "properties": props, "additionalProperties": False}
@@ -113,13 +115,15 @@ def validate_struct(doc) -> None:
 
 
 def _path_text(parts):
+    """A schema error's path as this form's field path (``actions[1].ct``)."""
     out = ""
-    for p in parts:
-        out += "[%d]" % p if isinstance(p, int) else ("." if out else "") + str(p)
+    for part in parts:
+        out += "[%d]" % part if isinstance(part, int) else ("." if out else "") + str(part)
     return out
 
 
 def _short(doc):
+    """The flow ``doc`` as errors name it: its repr, cut to 200 characters."""
     return repr(doc)[:200]
 
 
@@ -128,7 +132,7 @@ def _short(doc):
 _CIDR = re.compile(r"^(.*)/(\d{1,3})$")
 _IP_FIELDS = {"src", "dst", "sip", "tip", "target", "ipv6_src", "ipv6_dst"}
 #: Tunnel fields that hold fields of their own (vxlan: {gbp: {...}}).
-_TUNNEL_NESTED = {r.name for r in K.TUNNEL_TABLE if r.size == K.NESTED}
+_TUNNEL_NESTED = {r.name for r in odp_keys.TUNNEL_TABLE if r.size == odp_keys.NESTED}
 
 
 def _scalar(v, path, field=None):
@@ -179,6 +183,7 @@ def _kind(v):
 
 
 def _fields_text(d, path):
+    """Mapping ``d`` of fields as ``name=value,...`` text (nested mappings as ``name(...)``)."""
     if not isinstance(d, dict):
         raise _err(path, "expected a mapping, not %s" % _kind(d))
     parts = []
@@ -198,6 +203,7 @@ def _err(path, detail, doc=None):
 
 
 def _attr_text(name, v, path):
+    """Key attribute ``name`` with structured value ``v`` as dpctl text."""
     if name == "encap":
         return "encap(%s)" % ",".join(_attr_text(k, vv, "%s.%s" % (path, k)) for k, vv in _items(v, path))
     if name == "mpls":
@@ -223,12 +229,14 @@ def _attr_text(name, v, path):
 
 
 def _items(v, path):
+    """The items of mapping ``v``; FlowSyntaxError at ``path`` when it is none."""
     if not isinstance(v, dict):
         raise _err(path, "expected a mapping, not %s" % _kind(v))
     return v.items()
 
 
 def _action_text(a, path):
+    """Structured action ``a`` (text or a one-key mapping) as dpctl text."""
     if isinstance(a, bool):
         raise _err(path, "expected an action")
     if isinstance(a, (int, str)):
@@ -273,10 +281,12 @@ def _action_text(a, path):
 
 
 def _action_args(d):
+    """An action's argument mapping as ``word,name=value,...`` (true: the bare word; false or null: left out)."""
     return ",".join(k if vv is True else "%s=%s" % (k, vv) for k, vv in d.items() if vv not in (False, None))
 
 
 def _actions_text(v, path):
+    """A list of structured actions as dpctl text (``drop`` when empty)."""
     if not isinstance(v, list):
         raise _err(path, "expected a list of actions, not %s" % _kind(v))
     if not v:
@@ -296,10 +306,10 @@ def flow_from_struct(doc, *, port_numbers=None) -> Flow:
         if name in ("actions", "ufid"):
             continue
         name = str(name)
-        if name in K.USERSPACE_ONLY_KEYS:
+        if name in odp_keys.USERSPACE_ONLY_KEYS:
             raise _err(name, "%s is userspace-datapath only" % name, doc)
         try:
-            k, m = T.parse_key(_attr_text(name, v, name), port_numbers=port_numbers)
+            k, m = odp_text.parse_key(_attr_text(name, v, name), port_numbers=port_numbers)
         except FlowSyntaxError as e:
             raise _restate(e, doc, _key_field(name, e)) from None
         keys.extend(k)
@@ -314,14 +324,14 @@ def flow_from_struct(doc, *, port_numbers=None) -> Flow:
         try:
             txt = _action_text(a, path)
             if txt.lower() != "drop":
-                acts.extend(T.parse_actions(txt, port_numbers=port_numbers))
+                acts.extend(odp_text.parse_actions(txt, port_numbers=port_numbers))
         except FlowSyntaxError as e:
             name = next(iter(a)) if isinstance(a, dict) and len(a) == 1 else None
             raise _restate(e, doc, _action_field(path, name, e)) from None
     ufid = None
     if doc.get("ufid") is not None:
         try:
-            ufid = T.ufid_from_text(str(doc["ufid"]), _short(doc))
+            ufid = odp_text.ufid_from_text(str(doc["ufid"]), _short(doc))
         except FlowSyntaxError as e:
             raise _restate(e, doc, "ufid") from None
     return Flow(tuple(keys), tuple(masks), tuple(acts), ufid)
@@ -361,12 +371,14 @@ def _action_field(path, name, e):
 # --- model -> structured ------------------------------------------------------------
 
 def _value(s):
+    """A printed value as the structured form holds it: an int when plain decimal, else the text."""
     if s.isdigit() and (s == "0" or s[0] != "0"):
         return int(s)
     return s
 
 
 def _body_to_struct(body):
+    """A printed attribute body as a mapping of its fields, or its one value."""
     items = fields(body, 0)
     if not items:
         return {}
@@ -388,23 +400,21 @@ def _body_to_struct(body):
 
 
 def _key_to_struct(key, mask, port_names):
+    """The structured form of a key under ``mask``: its terse text, attribute by attribute."""
     out = {}
-    mdict = dict(mask) if mask else None
-    for t, p in key:
-        ma = None
-        if mdict is not None:
-            ma = mdict.get(t)
-            if ma is None:
-                ma = () if p.__class__ is tuple else bytes(len(p))
-            if _wildcard(t, ma) and t not in (K.KEY_ETHERNET, K.KEY_ENCAP, K.KEY_TUNNEL):
-                continue
-        name = K.KEY_BY_NUM[t].name if t in K.KEY_BY_NUM else "key%d" % t
-        if t == K.KEY_ENCAP:
-            out[name] = _key_to_struct(p, ma if ma else None, port_names)
+    mask_attrs = dict(mask) if mask else None
+    for attr_type, payload in key:
+        attr_mask = mask_for(mask_attrs, attr_type, payload)
+        if attr_mask is not None and wildcard(attr_type, attr_mask) and attr_type not in (
+                odp_keys.KEY_ETHERNET, odp_keys.KEY_ENCAP, odp_keys.KEY_TUNNEL):
             continue
-        txt = format_attr(t, p, ma, False, port_names)
+        name = odp_keys.KEY_BY_NUM[attr_type].name if attr_type in odp_keys.KEY_BY_NUM else "key%d" % attr_type
+        if attr_type == odp_keys.KEY_ENCAP:
+            out[name] = _key_to_struct(payload, attr_mask if attr_mask else None, port_names)
+            continue
+        txt = format_attr(attr_type, payload, attr_mask, False, port_names)
         body = txt[txt.index("(") + 1:-1]
-        if t == K.KEY_MPLS:
+        if attr_type == odp_keys.KEY_MPLS:
             entries = []
             for it, _pos in fields(body, 0):
                 k, _sep, v = it.partition("=")
@@ -412,10 +422,10 @@ def _key_to_struct(key, mask, port_names):
                     entries.append({})
                 entries[-1][k] = _value(v)
             out[name] = entries
-        elif t == K.KEY_ETHERNET and not body:
+        elif attr_type == odp_keys.KEY_ETHERNET and not body:
             out[name] = {}
         else:
-            out[name] = _body_to_struct(body) if "=" in body or t == K.KEY_TUNNEL else _value(body)
+            out[name] = _body_to_struct(body) if "=" in body or attr_type == odp_keys.KEY_TUNNEL else _value(body)
     return out
 
 
@@ -423,7 +433,7 @@ def flow_to_struct(flow: Flow, *, port_names=None) -> dict:
     """The structured form: terse key (wildcarded attributes left out),
     actions as dpctl action strings, ufid when the flow has one."""
     out = _key_to_struct(flow.key, flow.mask, port_names)
-    out["actions"] = [T.format_actions((a,), port_names=port_names) for a in flow.actions]
+    out["actions"] = [odp_text.format_actions((a,), port_names=port_names) for a in flow.actions]
     if flow.ufid is not None:
-        out["ufid"] = T.ufid_to_text(flow.ufid)
+        out["ufid"] = odp_text.ufid_to_text(flow.ufid)
     return out

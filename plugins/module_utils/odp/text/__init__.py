@@ -19,13 +19,25 @@ each importing only files listed before it:
 * scanner.py: the parse context, cutting text into items and fields,
   numbers, flag sets;
 * tunnel.py: the ``tunnel(...)`` key attribute, parsed and printed;
-* key_parse.py and key_print.py: the other key attributes;
+* key_fields.py: the key attributes spelled by their fields
+  (``ipv4(src=..,proto=..)``), parsed and printed from the rows of keys.py;
+* key_numbers.py and key_headers.py: each of the other key attributes'
+  parser and printer side by side (one number or a flag set; eth, vlan,
+  mpls, nsh);
+* key_codecs.py: the one table of those key codecs, checked to cover every
+  attribute the kernel accepts;
+* key_parse.py and key_print.py: the parsers by name and the printers by
+  number derived from it, and the key-list parser and printer;
 * cookie.py: the userspace action's cookie;
-* action_parse.py and action_print.py: the actions.
+* actions_basic.py, actions_ct.py and actions_nested.py: each action's
+  parser and printer side by side (flat payloads; ct and nat; nested
+  payloads and the userspace cookie);
+* action_table.py: the one table of action codecs, and the action-list
+  parser and printer.
 
 Their names without a leading underscore are what the files share with
 each other; other code imports from here (structured.py also uses
-:func:`~.scanner.fields` and two helpers of key_print.py).
+:func:`~.scanner.fields` and two functions of key_print.py).
 """
 
 from __future__ import absolute_import, annotations, division, print_function
@@ -36,18 +48,16 @@ import re
 import struct
 
 from ansible_collections.dpif.ovs.plugins.module_utils.errors import FlowSyntaxError
-from ansible_collections.dpif.ovs.plugins.module_utils.odp.model import Flow, FlowStats
-from ansible_collections.dpif.ovs.plugins.module_utils.odp.text.action_parse import parse_action_list
-from ansible_collections.dpif.ovs.plugins.module_utils.odp.text.action_print import action_text
+from ansible_collections.dpif.ovs.plugins.module_utils.odp.model import Flow, PrintedStats
+from ansible_collections.dpif.ovs.plugins.module_utils.odp.text.action_table import action_text, parse_action_list
 # The list printer, (actions, names); format_actions here is its public form.
-from ansible_collections.dpif.ovs.plugins.module_utils.odp.text.action_print import format_actions as format_action_list
+from ansible_collections.dpif.ovs.plugins.module_utils.odp.text.action_table import format_actions as format_action_list
 from ansible_collections.dpif.ovs.plugins.module_utils.odp.text.key_parse import (
-    CACHE_TEXT_MAX,
     KEY_CACHE,
-    KEY_CACHE_MAX,
     KEY_PARSERS,
     key_parser,
     parse_key_list,
+    remember_key_text,
 )
 from ansible_collections.dpif.ovs.plugins.module_utils.odp.text.key_print import (
     format_key_list,
@@ -76,6 +86,7 @@ def parse_actions(text: str, *, port_numbers=None) -> tuple:
 
 
 def ufid_from_text(s: str, text: str = "", pos: int = 0) -> bytes:
+    """The 16 bytes of UFID ``s`` (a dashed UUID); errors name ``text`` (default ``s``) at column ``pos``."""
     if not _UUID_RE.match(s):
         raise FlowSyntaxError(text or s, "ufid must be a dashed 36-character UUID", "ufid", pos)
     h = s.replace("-", "")
@@ -83,6 +94,7 @@ def ufid_from_text(s: str, text: str = "", pos: int = 0) -> bytes:
 
 
 def ufid_to_text(u: bytes) -> str:
+    """UFID ``u`` as the dashed UUID dump-flows prints."""
     a, b, c, d = _UFID.unpack(u)
     return "%08x-%04x-%04x-%04x-%04x%08x" % (a, b >> 16, b & 0xFFFF, c >> 16, c & 0xFFFF, d)
 
@@ -115,21 +127,18 @@ def _fast_key(s, end, ctx):
         hit = cache.get(part)
         if hit is None:
             name, paren, body = part.partition("(")
-            p = parsers.get(name)
-            if p is None or not paren:
+            entry = parsers.get(name)
+            if entry is None or not paren:
                 raise _NotFast
-            num, parser = p
+            num, parser = entry
             # Position 0: on any error the caller re-parses the line with the
             # general parser, which reports the real position.
-            kk, mm = parser(body, 0, ctx, 0)
-            if len(part) <= CACHE_TEXT_MAX:
-                if len(cache) >= KEY_CACHE_MAX:
-                    cache.clear()
-                cache[part] = (num, kk, mm)
+            key_payload, mask_payload = parser(body, 0, ctx, 0)
+            remember_key_text(part, (num, key_payload, mask_payload))
         else:
-            num, kk, mm = hit
-        keys.append((num, kk))
-        masks.append((num, mm))
+            num, key_payload, mask_payload = hit
+        keys.append((num, key_payload))
+        masks.append((num, mask_payload))
     return tuple(keys), tuple(masks)
 
 
@@ -144,27 +153,24 @@ def _fast_nested_key(key, ctx):
         hit = cache.get(item)
         if hit is None:
             name, paren, body = item.partition("(")
-            p = parsers.get(name)
-            if p is None or not paren or item[-1] != ")":
+            entry = parsers.get(name)
+            if entry is None or not paren or item[-1] != ")":
                 raise _NotFast
-            bs = pos + len(name) + 1
-            if body.count("(") and close(key, bs - 1, pos + len(item), ctx, "key") != pos + len(item) - 1:
+            body_start = pos + len(name) + 1
+            if body.count("(") and close(key, body_start - 1, pos + len(item), ctx, "key") != pos + len(item) - 1:
                 raise _NotFast
-            num, parser = p
-            kk, mm = parser(body[:-1], bs, ctx, 0)
-            if len(item) <= CACHE_TEXT_MAX:
-                if len(cache) >= KEY_CACHE_MAX:
-                    cache.clear()
-                cache[item] = (num, kk, mm)
+            num, parser = entry
+            key_payload, mask_payload = parser(body[:-1], body_start, ctx, 0)
+            remember_key_text(item, (num, key_payload, mask_payload))
         else:
-            num, kk, mm = hit
-        keys.append((num, kk))
-        masks.append((num, mm))
+            num, key_payload, mask_payload = hit
+        keys.append((num, key_payload))
+        masks.append((num, mask_payload))
     return tuple(keys), tuple(masks)
 
 
 def parse_dump_line(text: str, *, port_numbers=None):
-    """``(Flow, FlowStats | None)`` from a dump-flows line or a flow-file line
+    """``(Flow, PrintedStats | None)`` from a dump-flows line or a flow-file line
     (``[ufid:U,]KEY ACTIONS`` or ``KEY, ..., actions:ACTIONS``)."""
     ctx = Ctx(text, port_numbers)
     s = text
@@ -201,17 +207,17 @@ def parse_dump_line(text: str, *, port_numbers=None):
         keys = []
         masks = []
         st = {}
-        for name, pos, bs, be in key_items:
-            pre = next((p for p in _STAT_PREFIXES if name.startswith(p)), None)
+        for name, pos, body_start, body_end in key_items:
+            pre = next((prefix for prefix in _STAT_PREFIXES if name.startswith(prefix)), None)
             if pre is not None:
                 st[pre[:-1]] = (name[len(pre):], pos)
                 continue
-            if bs is None:
+            if body_start is None:
                 raise ctx.err("expected %s(...)" % name, name, pos)
             num, parser = key_parser(name, ctx, pos)
-            kk, mm = parser(s[bs:be], bs, ctx, 0)
-            keys.append((num, kk))
-            masks.append((num, mm))
+            key_payload, mask_payload = parser(s[body_start:body_end], body_start, ctx, 0)
+            keys.append((num, key_payload))
+            masks.append((num, mask_payload))
         if st:
             stats = _stats_from(st, ctx)
         del key_end
@@ -280,6 +286,7 @@ def _split_top_space(s, i, ctx):
 
 
 def _stats_from(st, ctx):
+    """PrintedStats from the stat items ``st`` of a dump line (name -> (text, column))."""
     def count(name):
         v = st.get(name)
         if v is None:
@@ -300,7 +307,7 @@ def _stats_from(st, ctx):
             if bit is None:
                 raise ctx.err("bad tcp flags %r" % f[0], "flags", f[1])
             flags |= bit
-    return FlowStats(count("packets"), count("bytes"), used, flags)
+    return PrintedStats(count("packets"), count("bytes"), used, flags)
 
 
 _TCP_LETTERS = (("S", 0x002), ("F", 0x001), ("P", 0x008), ("R", 0x004), ("U", 0x020), (".", 0x010),
@@ -309,6 +316,7 @@ _TCP_LETTER_BITS = dict(_TCP_LETTERS)
 
 
 def format_tcp_flags_letters(flags: int) -> str:
+    """TCP flags as the letters of a dump line's ``flags:`` (``SF.``)."""
     out = [c for c, bit in _TCP_LETTERS if flags & bit]
     for bit in (0x200, 0x400, 0x800):
         if flags & bit:
@@ -322,10 +330,11 @@ def format_key(key: tuple, mask: tuple | None = None, *, verbose: bool = False, 
 
 
 def format_actions(actions: tuple, *, port_names=None) -> str:
+    """The actions as dump-flows prints them (``drop`` when empty)."""
     return format_action_list(actions, port_names)
 
 
-def format_flow(flow: Flow, *, verbose: bool = False, stats: FlowStats | None = None, port_names=None,
+def format_flow(flow: Flow, *, verbose: bool = False, stats: PrintedStats | None = None, port_names=None,
                 ufid: bool = False) -> str:
     """dump-flows line when ``stats`` is given, else ``KEY ACTIONS`` (flow-file form).
 

@@ -87,33 +87,36 @@ def parse_cookie(name, ctype, body, pos, ctx):
     missing = [k for k, _b in _COOKIE_FIELDS[ctype] if k not in vals]
     if missing:
         raise ctx.err("%s needs %s" % (name, ",".join(k + "=" for k in missing)), field, pos)
-    g = vals.get
+    field_value = vals.get
     if ctype == 1:
-        tci = (g("pcp") << 13) | g("vid")
+        tci = (field_value("pcp") << 13) | field_value("vid")
         if tci:
             tci |= 0x1000
-        tail = struct.pack("!H", tci) + struct.pack("=2xI16x", g("output"))
+        tail = struct.pack("!H", tci) + struct.pack("=2xI16x", field_value("output"))
     elif ctype == 3:
-        tail = struct.pack("=H2xIIIII", g("probability"), g("collector_set_id"), g("obs_domain_id"),
-                           g("obs_point_id"), g("output_port"), direction)
+        tail = struct.pack("=H2xIIIII", field_value("probability"), field_value("collector_set_id"),
+                           field_value("obs_domain_id"), field_value("obs_point_id"), field_value("output_port"),
+                           direction)
     elif ctype == 4:
-        tail = struct.pack("=I20x", g("output_port"))
+        tail = struct.pack("=I20x", field_value("output_port"))
     else:
-        tail = struct.pack("=BBHI", g("dont_send"), g("continuation"), g("reason"), g("recirc_id")) + \
-            struct.pack("!Q", g("rule_cookie")) + struct.pack("=HH4x", g("controller_id"), g("max_len"))
+        tail = (struct.pack("=BBHI", field_value("dont_send"), field_value("continuation"), field_value("reason"),
+                            field_value("recirc_id"))
+                + struct.pack("!Q", field_value("rule_cookie"))
+                + struct.pack("=HH4x", field_value("controller_id"), field_value("max_len")))
     return head + tail
 
 
-def fmt_cookie(ud):
+def fmt_cookie(userdata):
     """The cookie form of 48-byte userdata as ovs-dpctl prints it, or None."""
-    if len(ud) != COOKIE_SIZE:
+    if len(userdata) != COOKIE_SIZE:
         return None
-    ctype = _U16.unpack(ud[:2])[0]
+    ctype = _U16.unpack(userdata[:2])[0]
     if ctype == 1:
-        tci = struct.unpack("!H", ud[24:26])[0]
-        return "sFlow(vid=%d,pcp=%d,output=%d)" % (tci & 0xFFF, tci >> 13, _U32.unpack(ud[28:32])[0])
+        tci = struct.unpack("!H", userdata[24:26])[0]
+        return "sFlow(vid=%d,pcp=%d,output=%d)" % (tci & 0xFFF, tci >> 13, _U32.unpack(userdata[28:32])[0])
     if ctype == 2:
-        reason = _U32.unpack(ud[28:32])[0]
+        reason = _U32.unpack(userdata[28:32])[0]
         if not reason:
             return "slow_path(0)"
         names = [n for n, b in _SLOW_PATH_REASONS if reason & b]
@@ -122,16 +125,16 @@ def fmt_cookie(ud):
             names.append("0x%x" % rest)
         return "slow_path(%s)" % ",".join(names)
     if ctype == 3:
-        prob, cs, od, op, port, direction = struct.unpack("=H2xIIIII", ud[24:48])
+        prob, collector_set, obs_domain, obs_point, port, direction = struct.unpack("=H2xIIIII", userdata[24:48])
         s = "flow_sample(probability=%d,collector_set_id=%d,obs_domain_id=%d,obs_point_id=%d,output_port=%d" % (
-            prob, cs, od, op, port)
+            prob, collector_set, obs_domain, obs_point, port)
         return s + {1: ",ingress)", 2: ",egress)"}.get(direction, ")")
     if ctype == 4:
-        return "ipfix(output_port=%d)" % _U32.unpack(ud[24:28])[0]
+        return "ipfix(output_port=%d)" % _U32.unpack(userdata[24:28])[0]
     if ctype == 5:
-        dont_send, cont, reason, recirc = struct.unpack("=BBHI", ud[24:32])
-        cookie = struct.unpack("!Q", ud[32:40])[0]
-        cid, max_len = struct.unpack("=HH", ud[40:44])
+        dont_send, cont, reason, recirc = struct.unpack("=BBHI", userdata[24:32])
+        cookie = struct.unpack("!Q", userdata[32:40])[0]
+        cid, max_len = struct.unpack("=HH", userdata[40:44])
         return ("controller(reason=%d,dont_send=%d,continuation=%d,recirc_id=%d,rule_cookie=%s,controller_id=%d,"
                 "max_len=%d)" % (reason, 1 if dont_send else 0, 1 if cont else 0, recirc, hex(cookie), cid, max_len))
     return None

@@ -49,6 +49,7 @@ class Ctx:
         self.ports = ports
 
     def err(self, detail, field=None, pos=None):
+        """A FlowSyntaxError about the whole text, at ``field`` and column ``pos``."""
         return FlowSyntaxError(self.text, detail, field, pos)
 
 
@@ -128,6 +129,7 @@ def fields(body, pos):
 
 
 def num(s, ctx, field, pos, bits=32, parse=odp_keys.parse_int):
+    """The number ``s`` (by ``parse``: C ``%i`` unless told) of at most ``bits`` bits; FlowSyntaxError otherwise."""
     try:
         v = parse(s)
     except ValueError as e:
@@ -138,6 +140,7 @@ def num(s, ctx, field, pos, bits=32, parse=odp_keys.parse_int):
 
 
 def hex(v):
+    """C ``%#x``: ``0`` for zero, else ``0x..``."""
     return "0x%x" % v if v else "0"
 
 
@@ -148,10 +151,12 @@ def u128_hex(b):
 
 
 def all_ones(b):
+    """Whether every byte of ``b`` is 0xff (an exact mask)."""
     return b.count(255) == len(b)
 
 
 def bytes_hex(b):
+    """Bytes ``b`` as one big-endian number in hex: ``0x..`` or ``0``."""
     v = int.from_bytes(b, "big")
     return "0x%x" % v if v else "0"
 
@@ -159,6 +164,7 @@ def bytes_hex(b):
 # --- flag sets ---------------------------------------------------------------------
 
 def _flag_tables(names):
+    """Name -> bit and bit -> name of the ``(name, bit)`` pairs ``names``."""
     return dict(names), {b: n for n, b in names}
 
 
@@ -168,6 +174,7 @@ TUN_BY_NAME, TUN_BY_BIT = _flag_tables(odp_keys.TUN_FLAG_NAMES)
 
 
 def parse_flags(s, by_name, full, ctx, field, pos):
+    """``(value, mask)`` of a flag set: ``+a-b`` (mask: the flags named), ``a|b`` (mask ``full``) or ``N[/MASK]``."""
     if not s:
         raise ctx.err("empty flag set", field, pos)
     c = s[0]
@@ -193,8 +200,9 @@ def parse_flags(s, by_name, full, ctx, field, pos):
             i = j
         return v, m
     if c.isdigit():
-        v, sl, mm = s.partition("/")
-        return num(v, ctx, field, pos), (num(mm, ctx, field, pos + len(v) + 1) if sl else full)
+        value_text, slash, mask_text = s.partition("/")
+        return num(value_text, ctx, field, pos), (num(mask_text, ctx, field, pos + len(value_text) + 1)
+                                                  if slash else full)
     v = 0
     off = pos
     for name in s.split("|"):
@@ -207,6 +215,7 @@ def parse_flags(s, by_name, full, ctx, field, pos):
 
 
 def fmt_flags(v, by_bit):
+    """Flag set ``v`` as ``a|b``; bits without a name as one hex number at the end; ``0`` when empty."""
     if not v:
         return "0"
     out = []
@@ -226,6 +235,7 @@ def fmt_flags(v, by_bit):
 
 
 def fmt_flags_masked(v, m, maxm, by_bit):
+    """Flag set ``v`` under mask ``m``: as :func:`fmt_flags` when ``m`` is ``maxm``, else ``+a-b``."""
     if m == maxm:
         return fmt_flags(v, by_bit)
     if not m:
