@@ -55,8 +55,8 @@ def test_spans_name_every_payload_and_the_walk_reads_to_the_end():
 
 def test_type_flags_are_masked_off():
     one = struct.pack("=HH", 8, flow_reply.FLOW_ATTR_ACTIONS | 0x8000) + struct.pack("=I", 9)
-    spans, _ = flow_reply.attribute_spans(one, 0, len(one))
-    assert list(spans) == [flow_reply.FLOW_ATTR_ACTIONS]
+    spans, stopped = flow_reply.attribute_spans(one, 0, len(one))
+    assert list(spans) == [flow_reply.FLOW_ATTR_ACTIONS] and stopped == len(one)
 
 
 def test_a_malformed_attribute_stops_the_walk_short_of_the_end():
@@ -73,7 +73,8 @@ def test_dumped_flow_from_reply_reads_payloads_and_counters():
     data, [(start, end)] = datagram(reply())
     flow = DumpedFlow.from_reply(memoryview(data), start, end)
     assert (flow.ufid, flow.key, flow.mask, flow.actions) == (UFID, KEY, MASK, ACTIONS)
-    assert all(type(part) is bytes for part in (flow.ufid, flow.key, flow.mask, flow.actions))
+    # Copies, not views into the datagram the dump reuses.
+    assert not any(isinstance(part, memoryview) for part in (flow.ufid, flow.key, flow.mask, flow.actions))
     assert (flow.stats.packets, flow.stats.bytes, flow.stats.used, flow.stats.tcp_flags) == (7, 700, 12345, 0x12)
 
 
