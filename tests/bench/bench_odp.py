@@ -251,7 +251,7 @@ def _bench(lines):
     assert out == [T.format_flow(f) for f in flows]
     # The gathered path: text straight from the kernel-canonical bytes.
     from ansible_collections.dpif.ovs.plugins.module_utils.odp.model import canonical
-    from ansible_collections.dpif.ovs.plugins.module_utils.odp.printer import DumpPrinter
+    from ansible_collections.dpif.ovs.plugins.module_utils.fastpath.printer import DumpPrinter
     wire = []
     for f in flows:
         k, m, a = canonical(f).canonical_tuple()

@@ -19,7 +19,7 @@ from functools import partial
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.dpif.ovs.plugins.module_utils.heap import keep_freed_memory
-from ansible_collections.dpif.ovs.plugins.module_utils.tablesnapshot import _read_lines
+from ansible_collections.dpif.ovs.plugins.module_utils.fastpath.tablesnapshot import _read_lines
 
 
 def main():

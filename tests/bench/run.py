@@ -165,7 +165,7 @@ def dump_print():
     """Dump and print the whole table in this (warm) process, keeping the
     lines and sorting them (gathered's work); (seconds, lines)."""
     from ansible_collections.dpif.ovs.plugins.module_utils.dpif.frontend import Dpif
-    from ansible_collections.dpif.ovs.plugins.module_utils.odp import printer  # noqa: F401
+    from ansible_collections.dpif.ovs.plugins.module_utils.fastpath import printer  # noqa: F401
     from ansible_collections.dpif.ovs.plugins.module_utils.resources.flow_table import gather
     # gather() imports the printer on first use; compiling it belongs to a
     # task's start-up (the gathered row), not to decode+print.

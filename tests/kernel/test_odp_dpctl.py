@@ -40,7 +40,7 @@ from ansible_collections.dpif.ovs.plugins.module_utils.odp import flow_ufid
 from ansible_collections.dpif.ovs.plugins.module_utils.odp import text as T
 from ansible_collections.dpif.ovs.plugins.module_utils.odp import wire as W
 from ansible_collections.dpif.ovs.plugins.module_utils.odp.model import PrintedStats
-from ansible_collections.dpif.ovs.plugins.module_utils.odp.printer import DumpPrinter
+from ansible_collections.dpif.ovs.plugins.module_utils.fastpath.printer import DumpPrinter
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "bench"))
 from bench_odp import gen_flow  # noqa: E402  pylint: disable=wrong-import-position

@@ -22,8 +22,9 @@ LINE = "in_port(1),eth(),eth_type(0x0800),ipv4(dst=10.0.0.1,frag=no) 2"
 # come first, while the checkout is still readable.
 PLANT = r"""
 import hashlib, marshal, os, sys
-from ansible_collections.dpif.ovs.plugins.module_utils import flowcache, privatestore
-from ansible_collections.dpif.ovs.plugins.module_utils import tablesnapshot
+from ansible_collections.dpif.ovs.plugins.module_utils import privatestore
+from ansible_collections.dpif.ovs.plugins.module_utils.fastpath import flowcache
+from ansible_collections.dpif.ovs.plugins.module_utils.fastpath import tablesnapshot
 from ansible_collections.dpif.ovs.plugins.module_utils.resources import flow_wanted as F
 from ansible_collections.dpif.ovs.plugins.module_utils.odp import ufid_of_wire
 from ansible_collections.dpif.ovs.plugins.module_utils.odp.text import parse_flow

@@ -42,7 +42,7 @@ from ansible_collections.dpif.ovs.plugins.module_utils.resources.flow_text impor
     want_text,
 )
 from ansible_collections.dpif.ovs.plugins.module_utils.resources.flow_wanted import Wanted, _context, _flow_line, _raw_lines
-from ansible_collections.dpif.ovs.plugins.module_utils.tablesnapshot import TableDigest, TableSnapshot, digest_items
+from ansible_collections.dpif.ovs.plugins.module_utils.fastpath.tablesnapshot import TableDigest, TableSnapshot, digest_items
 
 #: An edited src is diffed in place (:func:`_changed_lines`) while at most
 #: this share of its lines differ, and at least this many.

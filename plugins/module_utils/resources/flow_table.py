@@ -27,7 +27,7 @@ from ansible_collections.dpif.ovs.plugins.module_utils.odp import flow_ufid
 from ansible_collections.dpif.ovs.plugins.module_utils.odp.model import canonical
 from ansible_collections.dpif.ovs.plugins.module_utils.odp.wire import decode_flow
 from ansible_collections.dpif.ovs.plugins.module_utils.resources.flow_text import error_at, new_printer
-from ansible_collections.dpif.ovs.plugins.module_utils.tablesnapshot import TableDigest
+from ansible_collections.dpif.ovs.plugins.module_utils.fastpath.tablesnapshot import TableDigest
 
 if TYPE_CHECKING:
     from ansible_collections.dpif.ovs.plugins.module_utils.resources.flow_wanted import Wanted

@@ -34,7 +34,7 @@ from ansible_collections.dpif.ovs.plugins.module_utils.errors import DpifError
 # sandbox (AnsiballZ runs module_utils from a zip, so never from a .pyc), and
 # a run that the table snapshot shows to have nothing to do does neither.
 if TYPE_CHECKING:
-    from ansible_collections.dpif.ovs.plugins.module_utils.odp.printer import DumpPrinter
+    from ansible_collections.dpif.ovs.plugins.module_utils.fastpath.printer import DumpPrinter
     from ansible_collections.dpif.ovs.plugins.module_utils.resources.flow_wanted import Wanted
 
 #: How many changed flows ``commands`` lists before it only counts.
@@ -91,7 +91,7 @@ def _printer(names: Optional[dict]) -> DumpPrinter:
 
 def new_printer(names: Optional[dict]) -> DumpPrinter:
     """A dump-flows printer (port names from ``names`` when given)."""
-    from ansible_collections.dpif.ovs.plugins.module_utils.odp.printer import DumpPrinter
+    from ansible_collections.dpif.ovs.plugins.module_utils.fastpath.printer import DumpPrinter
     return DumpPrinter(port_names=names)
 
 

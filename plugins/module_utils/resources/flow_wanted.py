@@ -25,7 +25,7 @@ from typing import Dict, List, Optional, Tuple
 
 from ansible_collections.dpif.ovs.plugins.module_utils import planner
 from ansible_collections.dpif.ovs.plugins.module_utils.errors import DpifError
-from ansible_collections.dpif.ovs.plugins.module_utils.flowcache import FlowCache
+from ansible_collections.dpif.ovs.plugins.module_utils.fastpath.flowcache import FlowCache
 from ansible_collections.dpif.ovs.plugins.module_utils.odp import ufid_of_wire
 from ansible_collections.dpif.ovs.plugins.module_utils.odp.model import Flow, canonical
 from ansible_collections.dpif.ovs.plugins.module_utils.odp.rules import check_encoded_size, validate
@@ -141,7 +141,7 @@ def load_wanted(params: dict, port_numbers: Optional[dict], datapath: Optional[s
     None: names are refused). With ``datapath`` (and ``cache`` not false) a
     src file's lines go through that datapath's parse cache. DpifError
     EINVAL for a bad flow, naming where it was listed."""
-    from ansible_collections.dpif.ovs.plugins.module_utils.odp.line_templates import LineTemplates
+    from ansible_collections.dpif.ovs.plugins.module_utils.fastpath.line_templates import LineTemplates
     # Imported on use (the text syntax's start-up cost: see flow_text), and looked up on
     # odp.text at each call, never kept here: tests replace it there to count parses.
     from ansible_collections.dpif.ovs.plugins.module_utils.odp.text import parse_flow

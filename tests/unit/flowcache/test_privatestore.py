@@ -10,8 +10,9 @@ import random
 
 import pytest
 
-from ansible_collections.dpif.ovs.plugins.module_utils import flowcache, privatestore
-from ansible_collections.dpif.ovs.plugins.module_utils import tablesnapshot as T
+from ansible_collections.dpif.ovs.plugins.module_utils import privatestore
+from ansible_collections.dpif.ovs.plugins.module_utils.fastpath import flowcache
+from ansible_collections.dpif.ovs.plugins.module_utils.fastpath import tablesnapshot as T
 from ansible_collections.dpif.ovs.plugins.module_utils.resources import flow_wanted as F
 
 LINES = [

@@ -6,7 +6,7 @@ import os
 
 import pytest
 
-from ansible_collections.dpif.ovs.plugins.module_utils import tablesnapshot as T
+from ansible_collections.dpif.ovs.plugins.module_utils.fastpath import tablesnapshot as T
 from ansible_collections.dpif.ovs.plugins.module_utils.odp import actions as A
 from ansible_collections.dpif.ovs.plugins.module_utils.odp import keys as K
 from ansible_collections.dpif.ovs.plugins.module_utils.odp.wire import CTX_ACTIONS, decode_attrs, encode_attrs

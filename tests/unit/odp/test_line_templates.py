@@ -12,7 +12,7 @@ import random
 import pytest
 
 from ansible_collections.dpif.ovs.plugins.module_utils.errors import DpifError
-from ansible_collections.dpif.ovs.plugins.module_utils.odp import line_templates as L
+from ansible_collections.dpif.ovs.plugins.module_utils.fastpath import line_templates as L
 from ansible_collections.dpif.ovs.plugins.module_utils.odp.text import parse_flow
 from ansible_collections.dpif.ovs.plugins.module_utils.resources.flow_wanted import Wanted
 

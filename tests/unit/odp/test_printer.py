@@ -16,7 +16,7 @@ import pytest
 from ansible_collections.dpif.ovs.plugins.module_utils.errors import FlowSyntaxError
 from ansible_collections.dpif.ovs.plugins.module_utils.odp import actions as A
 from ansible_collections.dpif.ovs.plugins.module_utils.odp import keys as K
-from ansible_collections.dpif.ovs.plugins.module_utils.odp import printer as P
+from ansible_collections.dpif.ovs.plugins.module_utils.fastpath import printer as P
 from ansible_collections.dpif.ovs.plugins.module_utils.odp import text as T
 from ansible_collections.dpif.ovs.plugins.module_utils.odp import wire as W
 from ansible_collections.dpif.ovs.plugins.module_utils.odp.model import canonical

@@ -60,8 +60,8 @@ __metaclass__ = type
 import operator
 from functools import partial
 
-from ansible_collections.dpif.ovs.plugins.module_utils.odp import keys as K
-from ansible_collections.dpif.ovs.plugins.module_utils.odp import text as T
+from ansible_collections.dpif.ovs.plugins.module_utils.odp import keys as odp_keys
+from ansible_collections.dpif.ovs.plugins.module_utils.odp import text as odp_text
 from ansible_collections.dpif.ovs.plugins.module_utils.dpif.netlink.framing import MalformedAttribute, nla_spans
 from ansible_collections.dpif.ovs.plugins.module_utils.errors import FlowSyntaxError
 from ansible_collections.dpif.ovs.plugins.module_utils.odp.flow_reply import (
@@ -115,7 +115,7 @@ class _Shape:
         self.direct = set()     # types printed by their specialised printer alone, not memoised
         self.uses = 0       # keys printed under this shape
         self.encap = None   # the shape of the inner key of encap, under its inner mask
-        self.tail = T.missing_eth_type_text(mdict) if mdict is not None else ""
+        self.tail = odp_text.missing_eth_type_text(mdict) if mdict is not None else ""
         self.layouts = {}   # key length -> _Layout
 
 
@@ -292,7 +292,7 @@ class DumpPrinter:
         self._shapes = {}
         self._actions = {}      # an action list's bytes -> its text
         self._action = {}       # one action's raw bytes -> its text
-        self._tunnel = T.SetTunnelPrinter(MEMO_TRIAL)      # set(tunnel(...)), its fields memoised
+        self._tunnel = odp_text.SetTunnelPrinter(MEMO_TRIAL)      # set(tunnel(...)), its fields memoised
         self._lists_used = self._lists_missed = 0       # lookups and misses of _actions
         self._replies = {}      # a reply's length -> the layout of the last learnt (_Reply)
         self._actions_used = self._actions_missed = 0   # and of _action
@@ -349,7 +349,7 @@ class DumpPrinter:
                     out.append(item)
                     printed.append((off, nxt))
                     types.append(t)
-                if t == K.KEY_ETHERTYPE:
+                if t == odp_keys.KEY_ETHERTYPE:
                     has_ethtype = True
         except MalformedAttribute:
             decode_attrs(key, CTX_KEY, "key")       # raises with the reason
@@ -378,7 +378,7 @@ class DumpPrinter:
         item = fast(raw) if fast else None
         if item is None:
             item = self._general_item(shape, raw)
-            if fast and t == K.KEY_ENCAP:
+            if fast and t == odp_keys.KEY_ENCAP:
                 self._learn_encap(shape, raw, item)
         # Until its trial is over a type memoises every miss: its misses
         # count what it holds.
@@ -400,7 +400,7 @@ class DumpPrinter:
 
     def _general_item(self, shape: _Shape, raw: bytes):
         ((t, p),) = decode_attrs(raw, CTX_KEY, "key")
-        return T.key_item_text(t, p, shape.mdict, self.verbose, self.names)
+        return odp_text.key_item_text(t, p, shape.mdict, self.verbose, self.names)
 
     def _fast_printer(self, shape: _Shape, t: int, raw: bytes):
         """A printer specialised for attribute type ``t`` under ``shape``'s
@@ -410,12 +410,12 @@ class DumpPrinter:
         if mdict is None or t not in mdict:
             return False
         ma = mdict[t]
-        if t == K.KEY_ENCAP:
+        if t == odp_keys.KEY_ENCAP:
             if ma.__class__ is not tuple or not ma:
                 return False
             shape.encap = _Shape(dict(ma))
             return partial(self._encap_text, shape.encap)
-        fast = T.struct_key_printer(t, ma, self.verbose) or T.leaf_key_printer(t, ma, self.verbose, self.names)
+        fast = odp_text.struct_key_printer(t, ma, self.verbose) or odp_text.leaf_key_printer(t, ma, self.verbose, self.names)
         if fast is None:
             return False
         try:
@@ -485,7 +485,7 @@ class DumpPrinter:
         text = self._tunnel(raw)
         if text is None:
             ((t, p),) = decode_attrs(raw, CTX_ACTIONS, "actions")
-            text = T.action_text(t, p, self.names)
+            text = odp_text.action_text(t, p, self.names)
             memo = self._action
             if _worth_keeping(len(memo), len(memo) + 1, self._actions_missed, self._actions_used):
                 memo[raw] = text
@@ -618,7 +618,7 @@ class DumpPrinter:
         for (a, b), t in zip(lay.printed_spans, lay.types):
             a += key_at
             b += key_at
-            if t == K.KEY_ENCAP and shape.encap is not None:
+            if t == odp_keys.KEY_ENCAP and shape.encap is not None:
                 # Its inner key printed under the inner mask, as _encap_text does.
                 ilay = shape.encap.layouts.get(b - a - 4)
                 if ilay is not None and ilay.headers(msg, a + 4) == ilay.expect:

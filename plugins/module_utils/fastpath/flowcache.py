@@ -50,7 +50,7 @@ from ansible_collections.dpif.ovs.plugins.module_utils.privatestore import (
 )
 
 FORMAT = 4
-_ODP_FILES = ("keys.py", "actions.py", "model.py", "rules.py", "wire.py", "printer.py", "__init__.py")
+_ODP_FILES = ("keys.py", "actions.py", "model.py", "rules.py", "wire.py", "__init__.py")
 # Every file of the odp.text package. Read as paths below odp, not from
 # odp.text: pkgutil.get_data imports the package it reads from, and the
 # table-snapshot path, which stamps too, must not load the text syntax.
@@ -60,7 +60,8 @@ _TEXT_FILES = ("__init__.py", "scanner.py", "tunnel.py", "key_fields.py", "key_n
 _SOURCES = (
     ("ansible_collections.dpif.ovs.plugins.module_utils.odp", _ODP_FILES),
     ("ansible_collections.dpif.ovs.plugins.module_utils.odp", tuple("text/" + name for name in _TEXT_FILES)),
-    ("ansible_collections.dpif.ovs.plugins.module_utils", ("flowcache.py", "privatestore.py")),
+    ("ansible_collections.dpif.ovs.plugins.module_utils.fastpath", ("printer.py", "line_templates.py", "flowcache.py")),
+    ("ansible_collections.dpif.ovs.plugins.module_utils", ("privatestore.py",)),
 )
 _stamp = None
 

@@ -44,7 +44,7 @@ from functools import partial
 from itertools import repeat
 from typing import Dict, List, Optional
 
-from ansible_collections.dpif.ovs.plugins.module_utils.flowcache import code_stamp
+from ansible_collections.dpif.ovs.plugins.module_utils.fastpath.flowcache import code_stamp
 from ansible_collections.dpif.ovs.plugins.module_utils import privatestore
 from ansible_collections.dpif.ovs.plugins.module_utils.odp.wire import TUNNEL_PAD, actions_without_tunnel_pad
 
