@@ -46,6 +46,7 @@ __metaclass__ = type
 
 import re
 import struct
+from itertools import repeat
 
 from ansible_collections.dpif.ovs.plugins.module_utils.errors import FlowSyntaxError
 from ansible_collections.dpif.ovs.plugins.module_utils.odp.model import Flow, PrintedStats
@@ -107,23 +108,27 @@ class _NotFast(Exception):
 
 
 def _fast_key(s, end, ctx):
-    """Key and mask tuples of the flat key ``s[:end]``: ``name(body),...`` with
-    no inner parentheses, the form of most key attributes. One C-level split
-    replaces per-item scanning; item texts are looked up in KEY_CACHE."""
+    """Key and mask tuples of the key ``s[:end]`` in the form of most keys:
+    ``name(body),...``. One C-level split replaces per-item scanning when no
+    item has inner parentheses (their bodies are then parsed as at position
+    0: on any error the caller parses the line again with the general
+    parser, which reports the real position); item texts are looked up in
+    KEY_CACHE."""
     key = s[:end]
     parts = key.split("),")
-    n = len(parts)
     opens = key.count("(")
     if opens != key.count(")") or key[-1] != ")" or not key.isprintable():
         raise _NotFast
-    if opens != n:
-        return _fast_nested_key(key, ctx)
-    parts[-1] = parts[-1][:-1]
+    if opens == len(parts):
+        parts[-1] = parts[-1][:-1]
+        starts = repeat(0)
+    else:
+        parts, starts = _nested_key_parts(key, ctx)
     keys = []
     masks = []
     parsers = KEY_PARSERS
     cache = KEY_CACHE
-    for part in parts:
+    for part, body_start in zip(parts, starts):
         hit = cache.get(part)
         if hit is None:
             name, paren, body = part.partition("(")
@@ -131,9 +136,7 @@ def _fast_key(s, end, ctx):
             if entry is None or not paren:
                 raise _NotFast
             num, parser = entry
-            # Position 0: on any error the caller re-parses the line with the
-            # general parser, which reports the real position.
-            key_payload, mask_payload = parser(body, 0, ctx, 0)
+            key_payload, mask_payload = parser(body, body_start, ctx, 0)
             remember_key_text(part, (num, key_payload, mask_payload))
         else:
             num, key_payload, mask_payload = hit
@@ -142,31 +145,23 @@ def _fast_key(s, end, ctx):
     return tuple(keys), tuple(masks)
 
 
-def _fast_nested_key(key, ctx):
-    """As _fast_key for a key with nested attributes (tunnel, encap): items
-    split at depth-0 commas, each ``name(...)`` with its parentheses matched."""
-    keys = []
-    masks = []
-    parsers = KEY_PARSERS
-    cache = KEY_CACHE
+def _nested_key_parts(key, ctx):
+    """The items of a key with nested attributes (tunnel, encap), split at
+    depth-0 commas, each ``name(body`` without its closing parenthesis as
+    the flat split leaves them, and where each body starts (a nested
+    attribute's parser reads its inner items there); _NotFast unless each is
+    ``name(...)`` with its parentheses matched."""
+    parts = []
+    starts = []
     for item, pos in fields(key, 0):
-        hit = cache.get(item)
-        if hit is None:
-            name, paren, body = item.partition("(")
-            entry = parsers.get(name)
-            if entry is None or not paren or item[-1] != ")":
-                raise _NotFast
-            body_start = pos + len(name) + 1
-            if body.count("(") and close(key, body_start - 1, pos + len(item), ctx, "key") != pos + len(item) - 1:
-                raise _NotFast
-            num, parser = entry
-            key_payload, mask_payload = parser(body[:-1], body_start, ctx, 0)
-            remember_key_text(item, (num, key_payload, mask_payload))
-        else:
-            num, key_payload, mask_payload = hit
-        keys.append((num, key_payload))
-        masks.append((num, mask_payload))
-    return tuple(keys), tuple(masks)
+        name, paren, body = item.partition("(")
+        if not paren or item[-1] != ")":
+            raise _NotFast
+        if body.count("(") and close(key, pos + len(name), pos + len(item), ctx, "key") != pos + len(item) - 1:
+            raise _NotFast
+        parts.append(item[:-1])
+        starts.append(pos + len(name) + 1)
+    return parts, starts
 
 
 def parse_dump_line(text: str, *, port_numbers=None):
