@@ -108,7 +108,7 @@ from ansible_collections.dpif.ovs.plugins.module_utils.odp.text.actions_nested i
     print_userspace,
 )
 from ansible_collections.dpif.ovs.plugins.module_utils.odp.text.key_parse import CACHE_TEXT_MAX
-from ansible_collections.dpif.ovs.plugins.module_utils.odp.text.scanner import DELIMS, ITEM, close, num
+from ansible_collections.dpif.ovs.plugins.module_utils.odp.text.scanner import close, next_item, num
 
 ActionText = namedtuple("ActionText", "num parser bare printer")
 ActionText.__doc__ = """The text codec of one action.
@@ -213,17 +213,13 @@ def parse_action_list(s, i, end, ctx, depth, what="actions"):
         return ()
     out = []
     append = out.append
-    match = ITEM.match
     parsers = _ACTION_PARSERS
-    delims = DELIMS
     cache = None if ctx.ports else _ACT_CACHE
-    while i < end:
-        if s[i] in delims:
-            i += 1
-            continue
-        found = match(s, i, end)
-        if found is None:
-            raise ctx.err("syntax error", what, i)
+    while True:
+        item = next_item(s, i, end, ctx, what)
+        if item is None:
+            break
+        found, i = item
         j = found.end()
         name, body = found.groups()
         if body is None and j < end and s[j] == "(":     # nested parentheses

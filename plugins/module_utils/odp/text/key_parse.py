@@ -28,11 +28,10 @@ from ansible_collections.dpif.ovs.plugins.module_utils.odp.text.key_fields impor
 from ansible_collections.dpif.ovs.plugins.module_utils.odp.text.key_headers import VLAN_FIELDS, parse_lse_fields
 from ansible_collections.dpif.ovs.plugins.module_utils.odp.text.key_numbers import parse_u128
 from ansible_collections.dpif.ovs.plugins.module_utils.odp.text.scanner import (
-    DELIMS,
-    ITEM,
     MAX_NESTING,
     OVS_UNNAMED_KEYS,
     close,
+    next_item,
 )
 
 
@@ -116,17 +115,13 @@ def parse_key_list(s, i, end, ctx, depth):
     """``(key, mask)`` attribute tuples of the key text ``s[i:end]``."""
     keys = []
     masks = []
-    match = ITEM.match
     parsers = KEY_PARSERS
-    delims = DELIMS
     cache = None if ctx.ports else KEY_CACHE
-    while i < end:
-        if s[i] in delims:
-            i += 1
-            continue
-        found = match(s, i, end)
-        if found is None:
-            raise ctx.err("syntax error", "key", i)
+    while True:
+        item = next_item(s, i, end, ctx, "key")
+        if item is None:
+            break
+        found, i = item
         name, body = found.groups()
         j = found.end()
         if body is not None:            # flat item: name(body)

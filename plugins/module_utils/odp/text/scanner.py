@@ -79,6 +79,20 @@ def close(s, i, end, ctx, what):
             j = o + 1
 
 
+def next_item(s, i, end, ctx, what):
+    """The next item of a list from ``i``, delimiters skipped: its ITEM
+    match (its name, and its body unless that has inner parentheses) and
+    where it starts; None at the end of the list."""
+    while i < end and s[i] in DELIMS:
+        i += 1
+    if i >= end:
+        return None
+    found = ITEM.match(s, i, end)
+    if found is None:
+        raise ctx.err("syntax error", what, i)
+    return found, i
+
+
 def items(s, i, end, ctx, what):
     """Top-level items of a list: (name, pos, body_start, body_end|None)."""
     out = []
