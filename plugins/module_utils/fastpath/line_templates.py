@@ -115,13 +115,13 @@ def _vid(text: str) -> Optional[bytes]:
         v = odp_keys.parse_int(text)
     except ValueError:
         return None
-    return (odp_keys.VLAN_CFI | v).to_bytes(2, "big") if 0 < v <= 0xFFF else None
+    return (odp_keys.VLAN_CFI | v).to_bytes(2, "big") if 0 < v <= odp_keys.VLAN_VID_MASK else None
 
 
 def _vid_probe(old: bytes) -> str:
     # The TCI's top nibble is the CFI bit (and pcp): a vid changed in both
     # bytes of the TCI changes its own top nibble too.
-    return str((int.from_bytes(old, "big") & 0xFFF) ^ 0xAA5)
+    return str((int.from_bytes(old, "big") & odp_keys.VLAN_VID_MASK) ^ 0xAA5)
 
 
 _IP4 = _Kind(_address(odp_keys.parse_ip4), _flipped(odp_keys.format_ip4))

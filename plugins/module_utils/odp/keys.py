@@ -120,6 +120,9 @@ FRAG_LATER = FRAG_VALUES["later"]
 #: The TCI bit that says a VLAN header is present (802.1Q's CFI/DEI bit, which
 #: the kernel repurposes): a vlan key or push_vlan without it is refused.
 VLAN_CFI = 0x1000
+#: The TCI's other fields: the VLAN id in its low 12 bits, the priority in its top 3.
+VLAN_VID_MASK = 0x0FFF
+VLAN_PCP_SHIFT = 13
 
 # What the kernel's match_validate() requires of a key, given its values: the
 # L3 attribute an ethertype requires, and the L4 attributes an IP protocol does.

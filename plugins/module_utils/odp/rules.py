@@ -18,8 +18,6 @@ from __future__ import absolute_import, annotations, division, print_function
 
 __metaclass__ = type
 
-import struct
-
 from ansible_collections.dpif.ovs.plugins.module_utils.errors import FlowSyntaxError
 from ansible_collections.dpif.ovs.plugins.module_utils.odp import actions as odp_actions
 from ansible_collections.dpif.ovs.plugins.module_utils.odp import keys as odp_keys
@@ -183,7 +181,7 @@ def _check_keys(c, key, mask, level):
         pmask = 0xFF if m is None else (m[8] if l3 == odp_keys.KEY_IPV4 else m[36])
         if frag > odp_keys.FRAG_LATER:
             c.fail("frag must be no, first or later", level + _name(l3) + ".frag")
-        if l3 == odp_keys.KEY_IPV6 and struct.unpack_from("!I", v, 32)[0] > 0xFFFFF:
+        if l3 == odp_keys.KEY_IPV6 and odp_keys.BE32.unpack_from(v, 32)[0] > 0xFFFFF:
             c.fail("ipv6 label is 20 bits", level + "ipv6.label")
     for t in (odp_keys.KEY_TCP, odp_keys.KEY_TCP_FLAGS, odp_keys.KEY_UDP, odp_keys.KEY_SCTP, odp_keys.KEY_ICMP, odp_keys.KEY_ICMPV6):
         if t not in kd:
@@ -306,7 +304,7 @@ def _check_actions(c, actions, key, mask, max_action, depth, path):
         elif t == odp_actions.ACT_TRUNC and _U32.unpack(p)[0] < 14:
             c.fail("trunc length must be at least 14", where)
         elif t == odp_actions.ACT_PUSH_VLAN:
-            tpid, tci = struct.unpack("!HH", p)
+            tpid, tci = odp_actions.ACTION_BY_NUM[odp_actions.ACT_PUSH_VLAN].layout.unpack(p)
             if tpid not in (odp_keys.ETH_P_8021Q, odp_keys.ETH_P_8021AD):
                 c.fail("push_vlan tpid must be 0x8100 or 0x88a8", where)
             if not tci & odp_keys.VLAN_CFI:
@@ -317,7 +315,8 @@ def _check_actions(c, actions, key, mask, max_action, depth, path):
             c.fail("%s needs an Ethernet flow" % row.name, where)
         elif t == odp_actions.ACT_PUSH_ETH and ethernet:
             c.fail("push_eth needs an L3 flow (no eth())", where)
-        elif t == odp_actions.ACT_HASH and struct.unpack("=II", p)[0] == odp_actions.HASH_ALG_SYM_L4 and max_action <= odp_actions.MAX_ACTION_6_1:
+        elif (t == odp_actions.ACT_HASH and max_action <= odp_actions.MAX_ACTION_6_1
+              and odp_actions.ACTION_BY_NUM[odp_actions.ACT_HASH].layout.unpack(p)[0] == odp_actions.HASH_ALG_SYM_L4):
             c.fail("hash(sym_l4) needs kernel 6.5 or later", where)
         elif t == odp_actions.ACT_CT:
             if et not in (odp_keys.ETH_P_IP, odp_keys.ETH_P_IPV6):

@@ -40,6 +40,7 @@ from ansible_collections.dpif.ovs.plugins.module_utils.errors import FlowSyntaxE
 from ansible_collections.dpif.ovs.plugins.module_utils.odp import keys as odp_keys
 from ansible_collections.dpif.ovs.plugins.module_utils.odp import text as odp_text
 from ansible_collections.dpif.ovs.plugins.module_utils.odp.model import Flow, mask_for
+from ansible_collections.dpif.ovs.plugins.module_utils.odp.text.key_parse import VLAN_FIELDS
 from ansible_collections.dpif.ovs.plugins.module_utils.odp.text.key_print import format_attr, wildcard
 from ansible_collections.dpif.ovs.plugins.module_utils.odp.text.scanner import fields
 
@@ -70,7 +71,7 @@ def _key_schema():
             props[row.name] = _struct_schema(row)
         else:
             props[row.name] = _SCALAR
-    props["vlan"] = {"type": "object", "properties": {n: _SCALAR for n in ("vid", "pcp", "cfi")},
+    props["vlan"] = {"type": "object", "properties": {n: _SCALAR for n in VLAN_FIELDS},
                      "additionalProperties": False}
     props["mpls"] = {"type": "array", "minItems": 1, "maxItems": 3,
                      "items": {"type": "object", "properties": {n: _SCALAR for n in ("label", "tc", "ttl", "bos")},

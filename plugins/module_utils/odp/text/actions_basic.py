@@ -151,11 +151,11 @@ def print_hash(payload, names):
 def parse_push_vlan(text, start, end, ctx, depth):
     """``push_vlan([tpid=T,]vid=V,pcp=P[,cfi=C])``; the tci's CFI bit is set unless given."""
     kv = parse_keywords(text, start, end, ctx, "actions.push_vlan")
-    tpid = 0x8100
+    tpid = odp_keys.ETH_P_8021Q
     if "tpid" in kv:
         value, pos = kv.pop("tpid")
         tpid = num(value or "", ctx, "actions.push_vlan.tpid", pos, 16)
-    tci = 0x1000
+    tci = odp_keys.VLAN_CFI
     for name, (value, pos) in kv.items():
         spec = VLAN_FIELDS.get(name)
         if spec is None or value is None:
@@ -171,7 +171,7 @@ def parse_push_vlan(text, start, end, ctx, depth):
 def print_push_vlan(payload, names):
     """``push_vlan(...)``, with ``tpid=`` only when it is not 0x8100."""
     tpid, tci = _PUSH_VLAN.unpack(payload)
-    tpid_text = "" if tpid == 0x8100 else "tpid=0x%04x," % tpid
+    tpid_text = "" if tpid == odp_keys.ETH_P_8021Q else "tpid=0x%04x," % tpid
     return "push_vlan(" + tpid_text + fmt_tci(tci, 0xFFFF, False) + ")"
 
 

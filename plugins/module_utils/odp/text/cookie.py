@@ -45,6 +45,16 @@ _U16 = odp_keys.U16
 COOKIE_SIZE = 48
 COOKIE_TYPES = {"sFlow": 1, "slow_path": 2, "flow_sample": 3, "ipfix": 4, "controller": 5}
 _COOKIE_HEAD = struct.Struct("=HBxI16x")
+# The bodies after the head (offset 24), each read and written by the same
+# Struct: sFlow's TCI is big-endian and its output port native, so two.
+_SFLOW_TCI = struct.Struct("!H")
+_SFLOW_OUTPUT = struct.Struct("=2xI16x")
+_SLOW_PATH = struct.Struct("=4xI16x")
+_FLOW_SAMPLE = struct.Struct("=H2xIIIII")
+_IPFIX = struct.Struct("=I20x")
+_CONTROLLER = struct.Struct("=BBHI")
+_CONTROLLER_COOKIE = struct.Struct("!Q")
+_CONTROLLER_TAIL = struct.Struct("=HH4x")
 _SLOW_PATH_REASONS = (("cfm", 0x1), ("bfd", 0x2), ("lacp", 0x4), ("stp", 0x8), ("lldp", 0x10),
                       ("action", 0x20), ("match", 0x40))
 _SLOW_BY_NAME = dict(_SLOW_PATH_REASONS)
@@ -72,7 +82,7 @@ def parse_cookie(name, ctype, body, pos, ctx):
                 reason |= _SLOW_BY_NAME[item]
             else:
                 raise ctx.err("unknown slow_path reason %r" % item, field, ipos)
-        return head + struct.pack("=4xI16x", reason)
+        return head + _SLOW_PATH.pack(reason)
     vals = {}
     direction = 0
     for item, ipos in fields(body, pos):
@@ -89,21 +99,21 @@ def parse_cookie(name, ctype, body, pos, ctx):
         raise ctx.err("%s needs %s" % (name, ",".join(k + "=" for k in missing)), field, pos)
     field_value = vals.get
     if ctype == 1:
-        tci = (field_value("pcp") << 13) | field_value("vid")
+        tci = (field_value("pcp") << odp_keys.VLAN_PCP_SHIFT) | field_value("vid")
         if tci:
-            tci |= 0x1000
-        tail = struct.pack("!H", tci) + struct.pack("=2xI16x", field_value("output"))
+            tci |= odp_keys.VLAN_CFI
+        tail = _SFLOW_TCI.pack(tci) + _SFLOW_OUTPUT.pack(field_value("output"))
     elif ctype == 3:
-        tail = struct.pack("=H2xIIIII", field_value("probability"), field_value("collector_set_id"),
-                           field_value("obs_domain_id"), field_value("obs_point_id"), field_value("output_port"),
-                           direction)
+        tail = _FLOW_SAMPLE.pack(field_value("probability"), field_value("collector_set_id"),
+                                 field_value("obs_domain_id"), field_value("obs_point_id"), field_value("output_port"),
+                                 direction)
     elif ctype == 4:
-        tail = struct.pack("=I20x", field_value("output_port"))
+        tail = _IPFIX.pack(field_value("output_port"))
     else:
-        tail = (struct.pack("=BBHI", field_value("dont_send"), field_value("continuation"), field_value("reason"),
-                            field_value("recirc_id"))
-                + struct.pack("!Q", field_value("rule_cookie"))
-                + struct.pack("=HH4x", field_value("controller_id"), field_value("max_len")))
+        tail = (_CONTROLLER.pack(field_value("dont_send"), field_value("continuation"), field_value("reason"),
+                                 field_value("recirc_id"))
+                + _CONTROLLER_COOKIE.pack(field_value("rule_cookie"))
+                + _CONTROLLER_TAIL.pack(field_value("controller_id"), field_value("max_len")))
     return head + tail
 
 
@@ -113,10 +123,11 @@ def fmt_cookie(userdata):
         return None
     ctype = _U16.unpack(userdata[:2])[0]
     if ctype == 1:
-        tci = struct.unpack("!H", userdata[24:26])[0]
-        return "sFlow(vid=%d,pcp=%d,output=%d)" % (tci & 0xFFF, tci >> 13, _U32.unpack(userdata[28:32])[0])
+        tci = _SFLOW_TCI.unpack_from(userdata, 24)[0]
+        return "sFlow(vid=%d,pcp=%d,output=%d)" % (tci & odp_keys.VLAN_VID_MASK, tci >> odp_keys.VLAN_PCP_SHIFT,
+                                                   _SFLOW_OUTPUT.unpack_from(userdata, 26)[0])
     if ctype == 2:
-        reason = _U32.unpack(userdata[28:32])[0]
+        reason = _SLOW_PATH.unpack_from(userdata, 24)[0]
         if not reason:
             return "slow_path(0)"
         names = [n for n, b in _SLOW_PATH_REASONS if reason & b]
@@ -125,16 +136,16 @@ def fmt_cookie(userdata):
             names.append("0x%x" % rest)
         return "slow_path(%s)" % ",".join(names)
     if ctype == 3:
-        prob, collector_set, obs_domain, obs_point, port, direction = struct.unpack("=H2xIIIII", userdata[24:48])
+        prob, collector_set, obs_domain, obs_point, port, direction = _FLOW_SAMPLE.unpack_from(userdata, 24)
         s = "flow_sample(probability=%d,collector_set_id=%d,obs_domain_id=%d,obs_point_id=%d,output_port=%d" % (
             prob, collector_set, obs_domain, obs_point, port)
         return s + {1: ",ingress)", 2: ",egress)"}.get(direction, ")")
     if ctype == 4:
-        return "ipfix(output_port=%d)" % _U32.unpack(userdata[24:28])[0]
+        return "ipfix(output_port=%d)" % _IPFIX.unpack_from(userdata, 24)[0]
     if ctype == 5:
-        dont_send, cont, reason, recirc = struct.unpack("=BBHI", userdata[24:32])
-        cookie = struct.unpack("!Q", userdata[32:40])[0]
-        cid, max_len = struct.unpack("=HH", userdata[40:44])
+        dont_send, cont, reason, recirc = _CONTROLLER.unpack_from(userdata, 24)
+        cookie = _CONTROLLER_COOKIE.unpack_from(userdata, 32)[0]
+        cid, max_len = _CONTROLLER_TAIL.unpack_from(userdata, 40)
         return ("controller(reason=%d,dont_send=%d,continuation=%d,recirc_id=%d,rule_cookie=%s,controller_id=%d,"
                 "max_len=%d)" % (reason, 1 if dont_send else 0, 1 if cont else 0, recirc, hex(cookie), cid, max_len))
     return None

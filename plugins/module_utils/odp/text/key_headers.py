@@ -46,13 +46,14 @@ def parse_eth(body, pos, ctx, depth):
 
 # --- vlan(vid=5,pcp=3) ------------------------------------------------------------------
 
-VLAN_FIELDS = {"vid": (0, 0xFFF), "pcp": (13, 7), "cfi": (12, 1)}
+#: A TCI's text fields: (shift, width mask).
+VLAN_FIELDS = {"vid": (0, odp_keys.VLAN_VID_MASK), "pcp": (odp_keys.VLAN_PCP_SHIFT, 7),
+               "cfi": (odp_keys.VLAN_CFI.bit_length() - 1, 1)}
 
 
 def _parse_tci(body, pos, ctx, field):
     """TCI value and mask from ``vid=``, ``pcp=``, ``cfi=`` fields; cfi is 1 unless given."""
-    tci = 0x1000
-    tci_mask = 0x1000
+    tci = tci_mask = odp_keys.VLAN_CFI
     for item, item_pos in fields(body, pos):
         name, eq, rest = item.partition("=")
         spec = VLAN_FIELDS.get(name)
@@ -79,13 +80,13 @@ def parse_vlan(body, pos, ctx, depth):
 def fmt_tci(tci, mask, verbose):
     """A TCI as ``vid=..,pcp=..`` (and ``cfi=0`` when the CFI bit is clear)."""
     out = []
-    vid, vid_mask = tci & 0xFFF, mask & 0xFFF
+    vid, vid_mask = tci & odp_keys.VLAN_VID_MASK, mask & odp_keys.VLAN_VID_MASK
     if verbose or vid or vid_mask:
-        out.append("vid=%d" % vid if vid_mask == 0xFFF else "vid=%d/0x%x" % (vid, vid_mask))
-    pcp, pcp_mask = (tci >> 13) & 7, (mask >> 13) & 7
+        out.append("vid=%d" % vid if vid_mask == odp_keys.VLAN_VID_MASK else "vid=%d/0x%x" % (vid, vid_mask))
+    pcp, pcp_mask = (tci >> odp_keys.VLAN_PCP_SHIFT) & 7, (mask >> odp_keys.VLAN_PCP_SHIFT) & 7
     if verbose or pcp or pcp_mask:
         out.append("pcp=%d" % pcp if pcp_mask == 7 else "pcp=%d/0x%x" % (pcp, pcp_mask))
-    if not tci & 0x1000:
+    if not tci & odp_keys.VLAN_CFI:
         out.append("cfi=0")
     return ",".join(out)
 

@@ -52,7 +52,7 @@ def mask_is_exact(attr_type, mask):
     if mask.__class__ is tuple or attr_type in OVS_UNNAMED_KEYS:
         return False
     if attr_type == odp_keys.KEY_TCP_FLAGS:
-        return len(mask) == 2 and (_BE16.unpack(mask)[0] & 0xFFF) == 0xFFF
+        return len(mask) == 2 and (_BE16.unpack(mask)[0] & odp_keys.TCP_FLAGS_FULL) == odp_keys.TCP_FLAGS_FULL
     if attr_type == odp_keys.KEY_IPV6 and len(mask) == 40:
         return all_ones(mask[:32]) and (_BE32.unpack_from(mask, 32)[0] & 0xFFFFF) == 0xFFFFF and all_ones(mask[36:])
     if attr_type == odp_keys.KEY_ARP:
@@ -190,7 +190,8 @@ def print_tcp_flags(payload, mask, verbose, names):
         return None
     value = _TCP_FLAGS.unpack(payload)[0]
     if not mask_is_exact(odp_keys.KEY_TCP_FLAGS, mask):
-        return fmt_flags_masked(value, _TCP_FLAGS.unpack(mask)[0] & 0xFFF, 0xFFF, TCP_BY_BIT)
+        return fmt_flags_masked(value, _TCP_FLAGS.unpack(mask)[0] & odp_keys.TCP_FLAGS_FULL, odp_keys.TCP_FLAGS_FULL,
+                                TCP_BY_BIT)
     return fmt_flags(value, TCP_BY_BIT)
 
 
