@@ -158,24 +158,22 @@ class DumpedFlow:
     def from_reply(cls, data, start: int, end: int) -> DumpedFlow:
         """The flow of the reply whose attributes are at ``data[start:end]``
         (bytes or a view; what is kept is copied)."""
-        spans = flow_reply.attribute_spans(data, start, end)[0]
-        flow = cls()
-        for attr_type, (begin, stop) in spans.items():
-            if attr_type == flow_reply.FLOW_ATTR_KEY:
-                flow.key = bytes(data[begin:stop])
-            elif attr_type == flow_reply.FLOW_ATTR_MASK:
-                flow.mask = bytes(data[begin:stop])
-            elif attr_type == flow_reply.FLOW_ATTR_ACTIONS:
-                flow.actions = bytes(data[begin:stop])
-            elif attr_type == flow_reply.FLOW_ATTR_UFID:
-                flow.ufid = bytes(data[begin:stop])
-            elif attr_type == flow_reply.FLOW_ATTR_STATS:
-                flow.stats.packets, flow.stats.bytes = _STATS.unpack_from(data, begin)
-            elif attr_type == flow_reply.FLOW_ATTR_USED:
-                flow.stats.used = _U64.unpack_from(data, begin)[0]
-            elif attr_type == flow_reply.FLOW_ATTR_TCP_FLAGS:
-                flow.stats.tcp_flags = data[begin]
-        return flow
+        get = flow_reply.attribute_spans(data, start, end)[0].get
+        span = get(flow_reply.FLOW_ATTR_UFID)
+        ufid = bytes(data[span[0]:span[1]]) if span else None
+        span = get(flow_reply.FLOW_ATTR_KEY)
+        key = bytes(data[span[0]:span[1]]) if span else None
+        span = get(flow_reply.FLOW_ATTR_MASK)
+        mask = bytes(data[span[0]:span[1]]) if span else None
+        span = get(flow_reply.FLOW_ATTR_ACTIONS)
+        actions = bytes(data[span[0]:span[1]]) if span else None
+        span = get(flow_reply.FLOW_ATTR_STATS)
+        packets, nbytes = _STATS.unpack_from(data, span[0]) if span else (0, 0)
+        span = get(flow_reply.FLOW_ATTR_USED)
+        used = _U64.unpack_from(data, span[0])[0] if span else 0
+        span = get(flow_reply.FLOW_ATTR_TCP_FLAGS)
+        tcp_flags = data[span[0]] if span else 0
+        return cls(ufid, key, mask, actions, FlowStats(packets, nbytes, used, tcp_flags))
 
 
 #: struct ovs_flow_stats (packets, bytes) and OVS_FLOW_ATTR_USED's u64.
