@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 from typing import Iterator, List, Optional, Tuple, Union
 
 from ansible_collections.dpif.ovs.plugins.module_utils.errors import DpifError
-from ansible_collections.dpif.ovs.plugins.module_utils.odp import flow_reply
+from ansible_collections.dpif.ovs.plugins.module_utils.dpif.netlink import flow_reply
 
 NAME_MAX = 15
 
@@ -167,12 +167,14 @@ class DumpedFlow:
         mask = bytes(data[span[0]:span[1]]) if span else None
         span = get(flow_reply.FLOW_ATTR_ACTIONS)
         actions = bytes(data[span[0]:span[1]]) if span else None
+        # A counter shorter than its type (never sent by the kernel) is
+        # taken as absent: data may hold the next reply after this one.
         span = get(flow_reply.FLOW_ATTR_STATS)
-        packets, nbytes = _STATS.unpack_from(data, span[0]) if span else (0, 0)
+        packets, nbytes = _STATS.unpack_from(data, span[0]) if span and span[1] - span[0] >= _STATS.size else (0, 0)
         span = get(flow_reply.FLOW_ATTR_USED)
-        used = _U64.unpack_from(data, span[0])[0] if span else 0
+        used = _U64.unpack_from(data, span[0])[0] if span and span[1] - span[0] >= _U64.size else 0
         span = get(flow_reply.FLOW_ATTR_TCP_FLAGS)
-        tcp_flags = data[span[0]] if span else 0
+        tcp_flags = data[span[0]] if span and span[1] > span[0] else 0
         return cls(ufid, key, mask, actions, FlowStats(packets, nbytes, used, tcp_flags))
 
 
@@ -406,7 +408,7 @@ class DpifProvider:
         """Every flow of ``dp``, in the kernel's order (a hash order), as
         the kernel sent it: ``(data, spans)`` per datagram, its bytes and,
         per flow reply in it, the ``(start, end)`` of the reply's attributes
-        (OVS_FLOW_ATTR_*, read by :mod:`..odp.flow_reply`) in ``data``.
+        (OVS_FLOW_ATTR_*, read by :mod:`.netlink.flow_reply`) in ``data``.
 
         ``terse``: UFID flows come back with only their UFID and counters
         (the kernel's OMIT_KEY|OMIT_MASK|OMIT_ACTIONS); key flows keep

@@ -37,7 +37,7 @@ from typing import Dict, Iterator, List, Optional, Tuple
 from ansible_collections.dpif.ovs.plugins.module_utils.errors import DpifError
 from ansible_collections.dpif.ovs.plugins.module_utils.dpif.netlink import framing, genl
 from ansible_collections.dpif.ovs.plugins.module_utils.dpif.netlink import messages
-from ansible_collections.dpif.ovs.plugins.module_utils.odp.flow_reply import (
+from ansible_collections.dpif.ovs.plugins.module_utils.dpif.netlink.flow_reply import (
     FLOW_ATTR_ACTIONS,
     FLOW_ATTR_CLEAR,
     FLOW_ATTR_KEY,

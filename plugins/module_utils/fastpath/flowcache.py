@@ -62,6 +62,8 @@ _SOURCES = (
     ("ansible_collections.dpif.ovs.plugins.module_utils.odp", tuple("text/" + name for name in _TEXT_FILES)),
     ("ansible_collections.dpif.ovs.plugins.module_utils.fastpath", ("printer.py", "line_templates.py", "flowcache.py")),
     ("ansible_collections.dpif.ovs.plugins.module_utils", ("privatestore.py",)),
+    # The attribute header and walk the encoder and the printers use.
+    ("ansible_collections.dpif.ovs.plugins.module_utils.dpif.netlink", ("framing.py",)),
 )
 _stamp = None
 

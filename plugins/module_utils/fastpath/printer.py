@@ -64,7 +64,7 @@ from ansible_collections.dpif.ovs.plugins.module_utils.odp import keys as odp_ke
 from ansible_collections.dpif.ovs.plugins.module_utils.odp import text as odp_text
 from ansible_collections.dpif.ovs.plugins.module_utils.dpif.netlink.framing import MalformedAttribute, nla_spans
 from ansible_collections.dpif.ovs.plugins.module_utils.errors import FlowSyntaxError
-from ansible_collections.dpif.ovs.plugins.module_utils.odp.flow_reply import (
+from ansible_collections.dpif.ovs.plugins.module_utils.dpif.netlink.flow_reply import (
     FLOW_ATTR_ACTIONS, FLOW_ATTR_KEY, FLOW_ATTR_MASK, attribute_spans)
 from ansible_collections.dpif.ovs.plugins.module_utils.odp.wire import (
     CTX_ACTIONS, CTX_KEY, decode_attrs, headers_reader, slices_getter)

@@ -24,7 +24,7 @@ from ansible_collections.dpif.ovs.plugins.module_utils import planner
 from ansible_collections.dpif.ovs.plugins.module_utils.dpif.frontend import Dpif
 from ansible_collections.dpif.ovs.plugins.module_utils.errors import DpifError
 from ansible_collections.dpif.ovs.plugins.module_utils.odp import flow_ufid
-from ansible_collections.dpif.ovs.plugins.module_utils.odp.flow_reply import FLOW_ATTR_ACTIONS, FLOW_ATTR_UFID, attribute_spans
+from ansible_collections.dpif.ovs.plugins.module_utils.dpif.netlink.flow_reply import FLOW_ATTR_ACTIONS, FLOW_ATTR_UFID, attribute_spans
 from ansible_collections.dpif.ovs.plugins.module_utils.odp.model import canonical
 from ansible_collections.dpif.ovs.plugins.module_utils.odp.wire import decode_flow
 from ansible_collections.dpif.ovs.plugins.module_utils.resources.flow_text import error_at, new_printer

@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING, Dict, List, NamedTuple, Optional
 from ansible_collections.dpif.ovs.plugins.module_utils import planner
 from ansible_collections.dpif.ovs.plugins.module_utils.errors import DpifError
 
-# The text syntax (odp.text, and odp.printer on it) is imported by the
+# The text syntax (odp.text, and fastpath.printer on it) is imported by the
 # functions that parse or print: compiling it is 0.8 s of a task in the UML
 # sandbox (AnsiballZ runs module_utils from a zip, so never from a .pyc), and
 # a run that the table snapshot shows to have nothing to do does neither.

@@ -37,7 +37,8 @@ each importing only files listed before it:
 
 Their names without a leading underscore are what the files share with
 each other; other code imports from here (structured.py also uses
-:func:`~.scanner.fields` and two functions of key_print.py).
+:func:`~.scanner.fields`, key_parse.py's VLAN_FIELDS and two functions of
+key_print.py).
 """
 
 from __future__ import absolute_import, annotations, division, print_function

@@ -8,8 +8,10 @@ A reply is a sequence of ``OVS_FLOW_ATTR_*`` attributes: the key, mask and
 actions (each itself a sequence of attributes, left as bytes here), the
 UFID, and the counters. Everything that reads replies goes through
 :func:`attribute_spans`: the provider's single-flow answers and dumps
-(``dpif.provider.DumpedFlow.from_reply``) and the printer of ``state:
-gathered`` (``odp.printer.DumpPrinter``).
+(``dpif.provider.DumpedFlow.from_reply``), the no-change check's digest
+(``resources.flow_table.digest_dump``) and the printer of ``state:
+gathered`` (``fastpath.printer.DumpPrinter``). It needs netlink's framing
+alone: the modules that never read a flow do not load the flow language.
 """
 
 from __future__ import absolute_import, annotations, division, print_function

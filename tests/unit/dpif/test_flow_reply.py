@@ -1,4 +1,4 @@
-"""odp.flow_reply, the one walk of a flow reply, and what is read through it:
+"""dpif.netlink.flow_reply, the one walk of a flow reply, and what is read through it:
 DumpedFlow.from_reply (single-flow answers and flow_dump). Replies are built here byte by byte, as the
 kernel lays them out (ovs_flow_cmd_fill_info: UFID, KEY, MASK, STATS, USED,
 TCP_FLAGS, ACTIONS)."""
@@ -6,7 +6,7 @@ TCP_FLAGS, ACTIONS)."""
 import struct
 
 from ansible_collections.dpif.ovs.plugins.module_utils.dpif.provider import DumpedFlow
-from ansible_collections.dpif.ovs.plugins.module_utils.odp import flow_reply
+from ansible_collections.dpif.ovs.plugins.module_utils.dpif.netlink import flow_reply
 
 
 def nla(attr_type, payload):
@@ -90,3 +90,12 @@ def test_replies_of_a_datagram_read_one_by_one():
     got = [DumpedFlow.from_reply(data, start, end) for start, end in spans]
     assert [(flow.ufid, flow.key, flow.mask, flow.actions) for flow in got] == [
         (UFID, KEY, MASK, ACTIONS), (UFID, None, None, ACTIONS), (UFID, KEY, MASK, None), (UFID, KEY, MASK, b"")]
+
+
+def test_short_counters_are_taken_as_absent_not_read_past_the_reply():
+    short = (nla(flow_reply.FLOW_ATTR_UFID, UFID) + nla(flow_reply.FLOW_ATTR_TCP_FLAGS, b"")
+             + nla(flow_reply.FLOW_ATTR_STATS, struct.pack("=Q", 5)))
+    data, spans = datagram(short, reply())
+    flow = DumpedFlow.from_reply(data, *spans[0])
+    assert flow.ufid == UFID
+    assert (flow.stats.packets, flow.stats.bytes, flow.stats.tcp_flags) == (0, 0, 0)
