@@ -164,7 +164,6 @@ def _hex(v: int) -> str:
     return "0x%x" % v if v else "0"
 
 
-_DEC_RE = re.compile(r"[0-9]+\Z")
 _HEX_RE = re.compile(r"0[xX][0-9a-fA-F]+\Z")
 _BAREHEX_RE = re.compile(r"(?:0[xX])?([0-9a-fA-F]+)\Z")
 

@@ -50,7 +50,6 @@ except ImportError:     # optional: conversion works without it
     jsonschema = None
 
 _SCALAR = {"type": ["integer", "string"]}
-_FIELDS = {"type": "object", "additionalProperties": _SCALAR}
 
 
 def _struct_schema(row):
