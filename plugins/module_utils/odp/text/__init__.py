@@ -56,10 +56,10 @@ from ansible_collections.dpif.ovs.plugins.module_utils.odp.text.action_table imp
 from ansible_collections.dpif.ovs.plugins.module_utils.odp.text.action_table import format_actions as format_action_list
 from ansible_collections.dpif.ovs.plugins.module_utils.odp.text.key_parse import (
     KEY_CACHE,
+    KEY_CACHE_MAX,
     KEY_PARSERS,
     key_parser,
     parse_key_list,
-    remember_key_text,
 )
 from ansible_collections.dpif.ovs.plugins.module_utils.odp.text.key_print import (
     format_key_list,
@@ -68,7 +68,7 @@ from ansible_collections.dpif.ovs.plugins.module_utils.odp.text.key_print import
     missing_eth_type_text,
     struct_key_printer,
 )
-from ansible_collections.dpif.ovs.plugins.module_utils.odp.text.scanner import DELIMS, Ctx, close, fields, items, num
+from ansible_collections.dpif.ovs.plugins.module_utils.odp.text.scanner import DELIMS, Ctx, close, fields, items, num, remember_parse
 from ansible_collections.dpif.ovs.plugins.module_utils.odp.text.tunnel import SetTunnelPrinter
 
 _UFID = struct.Struct("=IIII")
@@ -138,7 +138,7 @@ def _fast_key(s, end, ctx):
                 raise _NotFast
             num, parser = entry
             key_payload, mask_payload = parser(body, body_start, ctx, 0)
-            remember_key_text(part, (num, key_payload, mask_payload))
+            remember_parse(cache, KEY_CACHE_MAX, part, (num, key_payload, mask_payload))
         else:
             num, key_payload, mask_payload = hit
         keys.append((num, key_payload))

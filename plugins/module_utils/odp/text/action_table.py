@@ -107,8 +107,7 @@ from ansible_collections.dpif.ovs.plugins.module_utils.odp.text.actions_nested i
     print_set_masked,
     print_userspace,
 )
-from ansible_collections.dpif.ovs.plugins.module_utils.odp.text.key_parse import CACHE_TEXT_MAX
-from ansible_collections.dpif.ovs.plugins.module_utils.odp.text.scanner import close, next_item, num
+from ansible_collections.dpif.ovs.plugins.module_utils.odp.text.scanner import close, next_item, num, remember_parse
 
 ActionText = namedtuple("ActionText", "num parser bare printer")
 ActionText.__doc__ = """The text codec of one action.
@@ -247,10 +246,7 @@ def parse_action_list(s, i, end, ctx, depth, what="actions"):
             act = _parse_bare_action(name, i, ctx)
         append(act)
         if cache is not None:
-            if len(text) <= CACHE_TEXT_MAX:
-                if len(cache) >= _ACT_CACHE_MAX:
-                    cache.clear()
-                cache[text] = act
+            remember_parse(cache, _ACT_CACHE_MAX, text, act)
         i = j
     return tuple(out)
 

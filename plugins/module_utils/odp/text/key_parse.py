@@ -32,6 +32,7 @@ from ansible_collections.dpif.ovs.plugins.module_utils.odp.text.scanner import (
     OVS_UNNAMED_KEYS,
     close,
     next_item,
+    remember_parse,
 )
 
 
@@ -96,19 +97,6 @@ def key_parser(name, ctx, pos):
 # texts that depend on a port-name map bypass it. Emptied when full.
 KEY_CACHE = {}
 KEY_CACHE_MAX = 4096
-# Only texts up to this long are cached: short ones (in_port(3), eth(),
-# eth_type(0x0800), tcp_flags(0/0)) recur, long ones (an ipv4(...) with
-# addresses) are mostly unique and would only push the short ones out.
-CACHE_TEXT_MAX = 28
-
-
-def remember_key_text(text: str, parsed: tuple) -> None:
-    """Keep ``(num, key payload, mask payload)`` of one key attribute's
-    text in KEY_CACHE, when the text is short enough to recur."""
-    if len(text) <= CACHE_TEXT_MAX:
-        if len(KEY_CACHE) >= KEY_CACHE_MAX:
-            KEY_CACHE.clear()
-        KEY_CACHE[text] = parsed
 
 
 def parse_key_list(s, i, end, ctx, depth):
@@ -151,13 +139,12 @@ def parse_key_list(s, i, end, ctx, depth):
         keys.append((num, key_payload))
         masks.append((num, mask_payload))
         if cache is not None:
-            remember_key_text(text, (num, key_payload, mask_payload))
+            remember_parse(KEY_CACHE, KEY_CACHE_MAX, text, (num, key_payload, mask_payload))
         i = nxt
     return tuple(keys), tuple(masks)
 
 
 __all__ = [
-    "CACHE_TEXT_MAX",
     "KEY_CACHE",
     "KEY_CACHE_MAX",
     "KEY_PARSERS",
@@ -166,5 +153,4 @@ __all__ = [
     "parse_key_list",
     "parse_lse_fields",
     "parse_u128",
-    "remember_key_text",
 ]

@@ -55,6 +55,22 @@ class Ctx:
 
 # --- scanning --------------------------------------------------------------------
 
+# Only texts up to this long are kept by the parse caches (KEY_CACHE, the
+# action cache): short ones (in_port(3), eth(), eth_type(0x0800), output 2)
+# recur, long ones (an ipv4(...) with addresses) are mostly unique and would
+# only push the short ones out.
+CACHE_TEXT_MAX = 28
+
+
+def remember_parse(cache: dict, cache_max: int, text: str, parsed) -> None:
+    """Keep what ``text`` parsed to in ``cache`` when the text is short
+    enough to recur (CACHE_TEXT_MAX); a full cache is emptied first."""
+    if len(text) <= CACHE_TEXT_MAX:
+        if len(cache) >= cache_max:
+            cache.clear()
+        cache[text] = parsed
+
+
 def close(s, i, end, ctx, what):
     """Index of the ')' matching the '(' at s[i]. One pass: each '(' and
     ')' is found once (looking for the next ')' again after every '(' was
